@@ -1,0 +1,10 @@
+module github.com/markunread/markunread
+
+go 1.26.0
+
+require (
+	github.com/andybalholm/brotli v1.2.0
+	github.com/stretchr/testify v1.12.1
+)
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

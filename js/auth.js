@@ -1,0 +1,286 @@
+// Auth sources for the markunread module, normalized to the bridge's
+// interface (wasm/browser/doc.go):
+//
+//   {token(): Promise<{portal, accessToken}>, refresh(): Promise<{portal, accessToken}>}
+//
+// Detection order (resolveAuth):
+//   1. options.auth, given explicitly, one of:
+//      a. a plain object {domain, accessToken, refresh?}: domain is "host[:port]"
+//         (https is assumed) or a full "https://..." URL; refresh() returns a
+//         Promise of {accessToken}. Without refresh, refresh() rejects and the
+//         module reports the server's expired_token.
+//      b. a BX24-like object (has getAuth and refreshAuth): the classic library.
+//      c. an @bitrix24/b24jssdk B24Frame (initialized), or its `auth` manager
+//         (has getAuthData and refreshAuth).
+//   2. a global BX24 on the page (window.BX24), used as in 1b after BX24.init.
+//   3. inside a portal iframe (window.parent !== window and window.name is
+//      "DOMAIN|PROTOCOL|APP_SID"): the module's own client of the portal's
+//      postMessage protocol (getInitData, refreshAuth); no third-party script.
+//   4. none: null, and every call rejects with NO_AUTH.
+//
+// Every source shares one refresh among concurrent callers: a refresh token is
+// single use, so two refreshes racing each other can log the page out.
+// Tokens are never logged and never put in URLs.
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * @param {unknown} auth options.auth, or undefined to detect one on the page
+ * @param {object} [env] window-like globals (BX24, parent, name, addEventListener...)
+ * @param {{timeoutMs?: number}} [opts] bound on every request to the page or the portal
+ * @returns {{token(): Promise<{portal: string, accessToken: string}>,
+ *            refresh(): Promise<{portal: string, accessToken: string}>} | null}
+ */
+export function resolveAuth(auth, env = globalThis, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+  if (auth != null) {
+    if (typeof auth !== 'object' && typeof auth !== 'function') {
+      throw new TypeError('markunread: options.auth must be an object');
+    }
+    if (typeof auth.getAuth === 'function' && typeof auth.refreshAuth === 'function') {
+      return fromBX24(auth, env, timeoutMs);
+    }
+    const manager = b24jssdkAuthManager(auth);
+    if (manager) return fromB24Frame(manager, timeoutMs);
+    return fromPlainObject(auth, timeoutMs);
+  }
+  const bx24 = env?.BX24;
+  if (bx24 && typeof bx24.getAuth === 'function' && typeof bx24.refreshAuth === 'function') {
+    return fromBX24(bx24, env, timeoutMs);
+  }
+  const frame = parseFrameName(env);
+  if (frame) return fromParentWindow(frame, env, timeoutMs);
+  return null;
+}
+
+/**
+ * The portal's base URL for a domain as the auth sources give it: a bare
+ * "host[:port]" (https unless `secure` is false) or a full http(s) URL.
+ * @param {string} domain
+ * @param {boolean} [secure]
+ */
+export function portalBase(domain, secure = true) {
+  if (typeof domain !== 'string' || domain.trim() === '') {
+    throw new TypeError('markunread: the portal domain is empty');
+  }
+  const text = domain.trim();
+  const url = new URL(/^https?:\/\//i.test(text) ? text : `${secure ? 'https' : 'http'}://${text}`);
+  if (url.username || url.password) {
+    throw new TypeError('markunread: the portal URL must not carry credentials');
+  }
+  return url.origin;
+}
+
+// a: {domain, accessToken, refresh?}
+function fromPlainObject(auth, timeoutMs) {
+  if (typeof auth.accessToken !== 'string' || auth.accessToken === '') {
+    throw new TypeError('markunread: options.auth.accessToken must be a non-empty string '
+      + '(or pass a BX24 object or an initialized B24Frame)');
+  }
+  if (auth.refresh !== undefined && typeof auth.refresh !== 'function') {
+    throw new TypeError('markunread: options.auth.refresh must be a function');
+  }
+  const portal = portalBase(auth.domain);
+  let accessToken = auth.accessToken;
+  const token = async () => ({ portal, accessToken });
+  // Without refresh the source has none: the module then gives the server's
+  // own expired_token or invalid_token instead of trying.
+  if (!auth.refresh) return { token };
+  return shared({
+    token,
+    refresh: async () => {
+      const fresh = await withTimeout(Promise.resolve().then(() => auth.refresh()), timeoutMs, 'options.auth.refresh()');
+      if (typeof fresh?.accessToken !== 'string' || fresh.accessToken === '') {
+        throw new Error('markunread: options.auth.refresh() did not give an accessToken');
+      }
+      accessToken = fresh.accessToken;
+      return { portal, accessToken };
+    },
+  });
+}
+
+// b: the classic library. getAuth() is false before init and once expired;
+// its domain is a bare host, so the protocol comes from window.name when the
+// page is the portal's iframe, and is https otherwise.
+function fromBX24(bx24, env, timeoutMs) {
+  let initialized;
+  const ready = () => initialized ??= typeof bx24.init === 'function'
+    ? withTimeout(new Promise((resolve) => bx24.init(resolve)), timeoutMs, 'BX24.init')
+    : Promise.resolve();
+  const credentials = (data) => {
+    if (!data || typeof data.access_token !== 'string' || data.access_token === '') return null;
+    const frame = parseFrameName(env);
+    const secure = frame && sameHost(frame.domain, data.domain) ? frame.secure : true;
+    return { portal: portalBase(String(data.domain ?? frame?.domain ?? ''), secure), accessToken: data.access_token };
+  };
+  const source = shared({
+    refresh: async () => {
+      await ready();
+      const data = await withTimeout(new Promise((resolve) => bx24.refreshAuth(resolve)), timeoutMs, 'BX24.refreshAuth');
+      const fresh = credentials(data) ?? credentials(bx24.getAuth());
+      if (!fresh) throw new Error('markunread: BX24.refreshAuth gave no access token');
+      return fresh;
+    },
+    token: async () => {
+      await ready();
+      return credentials(bx24.getAuth()) ?? source.refresh();
+    },
+  });
+  return source;
+}
+
+// c: a B24Frame's `auth` getter throws until init() has run; accept the
+// manager itself too.
+function b24jssdkAuthManager(auth) {
+  if (typeof auth.getAuthData === 'function' && typeof auth.refreshAuth === 'function') return auth;
+  if (!('auth' in auth)) return null;
+  let manager;
+  try {
+    manager = auth.auth;
+  } catch (cause) {
+    throw new TypeError('markunread: options.auth looks like a B24Frame that is not initialized; '
+      + 'pass the result of `await initializeB24Frame()`', { cause });
+  }
+  if (manager && typeof manager.getAuthData === 'function' && typeof manager.refreshAuth === 'function') {
+    return manager;
+  }
+  return null;
+}
+
+// getAuthData().domain is the full origin ("https://name.bitrix24.com") in
+// b24jssdk 2.x; getTargetOrigin() gives the same where domain is bare.
+function fromB24Frame(manager, timeoutMs) {
+  const credentials = (data) => {
+    if (!data || typeof data.access_token !== 'string' || data.access_token === '') return null;
+    let domain = String(data.domain ?? '');
+    if (!/^https?:\/\//i.test(domain) && typeof manager.getTargetOrigin === 'function') {
+      domain = manager.getTargetOrigin();
+    }
+    return { portal: portalBase(domain), accessToken: data.access_token };
+  };
+  const source = shared({
+    refresh: async () => {
+      const data = await withTimeout(Promise.resolve().then(() => manager.refreshAuth()), timeoutMs, 'B24Frame auth.refreshAuth()');
+      const fresh = credentials(data) ?? credentials(manager.getAuthData());
+      if (!fresh) throw new Error('markunread: B24Frame auth.refreshAuth() gave no access token');
+      return fresh;
+    },
+    token: async () => credentials(manager.getAuthData()) ?? source.refresh(),
+  });
+  return source;
+}
+
+// window.name inside a portal iframe is "DOMAIN|PROTOCOL|APP_SID".
+function parseFrameName(env) {
+  if (!env || !env.parent || env.parent === env || typeof env.name !== 'string') return null;
+  const m = /^([^|:\s/]+(?::\d+)?)\|([01])\|([^|:\s]+)$/.exec(env.name);
+  if (!m) return null;
+  const secure = m[2] === '1';
+  // event.origin never carries the scheme's default port, so neither may ours.
+  const domain = m[1].replace(secure ? /:443$/ : /:80$/, '');
+  return { domain, secure, appSid: m[3], origin: `${secure ? 'https' : 'http'}://${domain}` };
+}
+
+function sameHost(a, b) {
+  const host = (s) => String(s ?? '').replace(/^https?:\/\//i, '').replace(/\/.*$/, '').replace(/:(80|443)$/, '').toLowerCase();
+  return host(a) === host(b);
+}
+
+// The portal's postMessage protocol, in the format @bitrix24/b24jssdk's
+// MessageManager uses: "<command>[:<params>]:<callbackKey>:<APP_SID>" to the
+// parent with the portal's origin as targetOrigin; the answer is
+// "<callbackKey>:<JSON>". An answer counts only from the parent window, from
+// the portal's exact origin, and for a key we are still waiting on: keys are
+// random and single use, so another frame cannot forge or replay an answer.
+function fromParentWindow(frame, env, timeoutMs) {
+  const pending = new Map();
+  const onMessage = (event) => {
+    if (event.origin !== frame.origin || event.source !== env.parent || typeof event.data !== 'string') return;
+    const colon = event.data.indexOf(':');
+    if (colon <= 0) return;
+    const waiter = pending.get(event.data.slice(0, colon));
+    if (!waiter) return;
+    settle(event.data.slice(0, colon));
+    try {
+      waiter.resolve(JSON.parse(event.data.slice(colon + 1)));
+    } catch {
+      waiter.reject(new Error(`markunread: the portal answered ${waiter.command} with invalid JSON`));
+    }
+  };
+  const settle = (key) => {
+    clearTimeout(pending.get(key).timer);
+    pending.delete(key);
+    if (pending.size === 0) env.removeEventListener('message', onMessage);
+  };
+  const send = (command) => new Promise((resolve, reject) => {
+    const key = randomKey();
+    if (pending.size === 0) env.addEventListener('message', onMessage);
+    const timer = setTimeout(() => {
+      settle(key);
+      reject(new Error(`markunread: the portal did not answer ${command} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    pending.set(key, { resolve, reject, timer, command });
+    try {
+      env.parent.postMessage(`${command}:${key}:${frame.appSid}`, frame.origin);
+    } catch (err) {
+      settle(key);
+      reject(err);
+    }
+  });
+
+  let current = null; // {portal, accessToken, expiresAt}
+  let init = null;
+  const accept = (data, command) => {
+    if (!data || typeof data.AUTH_ID !== 'string' || data.AUTH_ID === '') {
+      throw new Error(`markunread: the portal's ${command} answer has no AUTH_ID`);
+    }
+    let portal = current?.portal ?? frame.origin;
+    if (typeof data.DOMAIN === 'string' && data.DOMAIN !== '') {
+      portal = portalBase(data.DOMAIN, data.PROTOCOL === undefined ? frame.secure : String(data.PROTOCOL) === '1');
+    }
+    const seconds = Number.parseInt(data.AUTH_EXPIRES, 10);
+    current = {
+      portal,
+      accessToken: data.AUTH_ID,
+      // A little early, so a token is not sent in its last seconds.
+      expiresAt: Number.isFinite(seconds) ? Date.now() + (seconds - 10) * 1000 : Infinity,
+    };
+    return { portal: current.portal, accessToken: current.accessToken };
+  };
+  const source = shared({
+    refresh: async () => {
+      if (!current) await source.token();
+      return accept(await send('refreshAuth'), 'refreshAuth');
+    },
+    token: async () => {
+      if (!current) {
+        init ??= send('getInitData').then((data) => accept(data, 'getInitData')).finally(() => { init = null; });
+        return init;
+      }
+      if (Date.now() >= current.expiresAt) return source.refresh();
+      return { portal: current.portal, accessToken: current.accessToken };
+    },
+  });
+  return source;
+}
+
+// One refresh in flight at a time, whoever asks.
+function shared(source) {
+  let inFlight = null;
+  const refresh = source.refresh;
+  source.refresh = () => (inFlight ??= refresh().finally(() => { inFlight = null; }));
+  return source;
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`markunread: ${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function randomKey() {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

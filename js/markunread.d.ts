@@ -1,0 +1,171 @@
+// Type declarations for markunread.js.
+
+/** Codes the Bitrix24 server sends for im.dialog.unread and its auth. */
+export type ServerErrorCode =
+  | 'MESSAGE_ID_ERROR'
+  | 'DIALOG_ID_EMPTY'
+  | 'QUERY_LIMIT_EXCEEDED'
+  | 'OPERATION_TIME_LIMIT'
+  | 'OVERLOAD_LIMIT'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'expired_token'
+  | 'invalid_token'
+  | 'NO_AUTH_FOUND'
+  | 'insufficient_scope'
+  | 'INVALID_CREDENTIALS'
+  | 'user_access_error'
+  | 'ERROR_METHOD_NOT_FOUND';
+
+/** Codes the module itself gives. */
+export type ModuleErrorCode =
+  | 'NETWORK_ERROR'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'QUEUE_FULL'
+  | 'BAD_RESPONSE'
+  | 'NO_AUTH'
+  | 'REFRESH_FAILED'
+  | 'INTERNAL_ERROR';
+
+/** `(string & {})` keeps completion for the known codes and admits codes the server may add. */
+export type MarkUnreadErrorCode = ServerErrorCode | ModuleErrorCode | (string & {});
+
+/** How a rejected markUnread call failed. message is `"<code>: <description>"`. */
+export class MarkUnreadError extends Error {
+  constructor(code: MarkUnreadErrorCode, description: string, status?: number, attempts?: number, options?: ErrorOptions);
+  readonly name: 'MarkUnreadError';
+  code: MarkUnreadErrorCode;
+  description: string;
+  /** The HTTP status of the answer that failed the call, when there was one. */
+  status: number | undefined;
+  /** Requests made for this call, when any were. */
+  attempts: number | undefined;
+}
+
+/** Credentials handed to the module: the portal's base URL and an access token. */
+export interface Credentials {
+  portal: string;
+  accessToken: string;
+}
+
+/** An explicit token source. */
+export interface PlainAuth {
+  /** "name.bitrix24.com" (https is assumed), "host:port", or a full "https://..." URL. */
+  domain: string;
+  accessToken: string;
+  /** Gives a fresh token after the server says the current one expired. Without it, calls fail with expired_token. */
+  refresh?: () => Promise<{ accessToken: string }>;
+}
+
+/** The classic library's object (window.BX24). */
+export interface BX24Like {
+  init?(callback: () => void): void;
+  getAuth(): false | { access_token: string; refresh_token?: string; expires_in?: unknown; domain: string; member_id?: string };
+  refreshAuth(callback: (auth: false | { access_token: string; domain: string }) => void): void;
+}
+
+/** An @bitrix24/b24jssdk auth manager (B24Frame#auth). */
+export interface B24FrameAuthLike {
+  getAuthData(): false | { access_token: string; refresh_token?: string; expires?: number; expires_in?: number; domain: string; member_id?: string };
+  refreshAuth(): Promise<false | { access_token: string; domain: string }>;
+  getTargetOrigin?(): string;
+}
+
+/** An initialized @bitrix24/b24jssdk B24Frame (from `await initializeB24Frame()`). */
+export interface B24FrameLike {
+  readonly auth: B24FrameAuthLike;
+}
+
+export type AuthSource = PlainAuth | BX24Like | B24FrameLike | B24FrameAuthLike;
+
+export interface LoadOptions {
+  /** Where the module is. Default: markunread.wasm beside markunread.js. Serve it as application/wasm. */
+  wasmUrl?: string | URL;
+  /**
+   * Where tokens come from. Default: window.BX24 if the page has it, else the
+   * portal's postMessage protocol when the page is a portal app iframe, else
+   * none (calls reject with NO_AUTH).
+   */
+  auth?: AuthSource;
+  /** The portal's base URL, overriding the one the auth source gives. Plain http only for loopback hosts. */
+  portal?: string | URL;
+  /** The local request budget; it mirrors the portal's leaky bucket. Default {perSecond: 2, burst: 50}. */
+  limits?: { perSecond?: number; burst?: number };
+  /** Pack waiting calls into one `batch` request. Default true. */
+  batch?: boolean;
+  /** A call that has not settled after this long rejects with TIMEOUT. Default 120000. */
+  timeoutMs?: number;
+  /** Calls waiting beyond this many reject at once with QUEUE_FULL. Default 10000. */
+  queueSize?: number;
+  /** Requests made for one call before it fails. Default 6. */
+  maxAttempts?: number;
+  /** The fetch used for REST calls. Default: the page's fetch. */
+  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+}
+
+export interface MarkUnreadOptions {
+  /** Aborting it cancels the call while it is queued; the call rejects with ABORTED. */
+  signal?: AbortSignal;
+}
+
+/** The detail of a `progress` event: the call that settled, and the totals after it. */
+export interface MarkUnreadProgress {
+  dialogId: string;
+  messageId: number;
+  ok: boolean;
+  /** The error code when ok is false; empty otherwise. */
+  code: MarkUnreadErrorCode;
+  settled: number;
+  succeeded: number;
+  failed: number;
+  queued: number;
+  inFlight: number;
+}
+
+export interface MarkUnreadStats {
+  requests: number;
+  batches: number;
+  commands: number;
+  retries: number;
+  refreshes: number;
+  queued: number;
+  inFlight: number;
+  status503: number;
+  status429: number;
+  settled: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface MarkUnreadEventMap {
+  progress: CustomEvent<MarkUnreadProgress>;
+}
+
+export class MarkUnreadClient extends EventTarget {
+  private constructor();
+  /**
+   * Marks messageId and every later message of the dialog as unread.
+   * Resolves true; rejects with a MarkUnreadError.
+   * @param dialogId "chatNNN", "sgNNN", "crmNNN" or a user id
+   * @param messageId the first message to mark unread, an integer > 0
+   */
+  markUnread(dialogId: string | number, messageId: number, options?: MarkUnreadOptions): Promise<true>;
+  /** Counters since load(). Throws MarkUnreadError (INTERNAL_ERROR) once the module has stopped. */
+  stats(): MarkUnreadStats;
+
+  addEventListener<K extends keyof MarkUnreadEventMap>(
+    type: K,
+    listener: ((this: MarkUnreadClient, ev: MarkUnreadEventMap[K]) => any) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof MarkUnreadEventMap>(
+    type: K,
+    listener: ((this: MarkUnreadClient, ev: MarkUnreadEventMap[K]) => any) | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
+/** Instantiates the module; resolves when it is ready. Throws TypeError for invalid options. */
+export function load(options?: LoadOptions): Promise<MarkUnreadClient>;

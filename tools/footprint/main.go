@@ -1,0 +1,81 @@
+// Command footprint writes and measures the compressed forms of the wasm
+// module.
+//
+//	footprint -write FILE...        writes FILE.br (brotli, quality 11) and
+//	                                FILE.gz (gzip, best) beside each FILE
+//	footprint MODULE FLOOR          prints raw, gzip and brotli sizes of both
+//	                                and the module's ratio to the floor
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/andybalholm/brotli"
+)
+
+func main() {
+	write := flag.Bool("write", false, "write FILE.br and FILE.gz beside each FILE")
+	flag.Parse()
+	if err := run(*write, flag.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, "footprint:", err)
+		os.Exit(1)
+	}
+}
+
+func run(write bool, files []string) error {
+	if write {
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(f+".br", compressBrotli(raw), 0o644); err != nil {
+				return err
+			}
+			if err := os.WriteFile(f+".gz", compressGzip(raw), 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(files) != 2 {
+		return fmt.Errorf("want MODULE FLOOR, got %d files", len(files))
+	}
+	var sizes [2][3]int
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		sizes[i] = [3]int{len(raw), len(compressGzip(raw)), len(compressBrotli(raw))}
+	}
+	fmt.Printf("%-28s %12s %12s %12s\n", "", "raw", "gzip", "brotli")
+	for i, f := range files {
+		fmt.Printf("%-28s %12d %12d %12d\n", f, sizes[i][0], sizes[i][1], sizes[i][2])
+	}
+	fmt.Printf("%-28s %12.3f %12.3f %12.3f\n", "ratio module/floor",
+		ratio(sizes[0][0], sizes[1][0]), ratio(sizes[0][1], sizes[1][1]), ratio(sizes[0][2], sizes[1][2]))
+	return nil
+}
+
+func ratio(a, b int) float64 { return float64(a) / float64(b) }
+
+func compressBrotli(raw []byte) []byte {
+	var buf bytes.Buffer
+	w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
+	w.Write(raw)
+	w.Close()
+	return buf.Bytes()
+}
+
+func compressGzip(raw []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(raw)
+	w.Close()
+	return buf.Bytes()
+}

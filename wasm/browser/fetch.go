@@ -1,0 +1,80 @@
+//go:build js && wasm
+
+package browser
+
+import (
+	"context"
+	"syscall/js"
+
+	"github.com/markunread/markunread/wasm/unread"
+)
+
+// Fetch options, chosen for a token-carrying POST to another origin
+// (https://fetch.spec.whatwg.org/#requestinit).
+const (
+	// A form body with this type keeps the request a CORS "simple" one:
+	// no preflight, and the token stays in the body, out of URLs and logs.
+	formType = "application/x-www-form-urlencoded"
+	// No cookies: the token is the only credential.
+	credentials = "omit"
+	// A redirect could carry the body, token and all, to another origin.
+	redirect = "error"
+	// The portal has no business knowing the app page's URL.
+	referrerPolicy = "no-referrer"
+	cacheMode      = "no-store"
+)
+
+// fetchTransport performs REST requests with the page's fetch.
+type fetchTransport struct {
+	fetch js.Value
+}
+
+// Post implements unread.Transport. The AbortController is tied to ctx:
+// when ctx ends the request is aborted, and Post returns only after fetch
+// has rejected, so no callback fires after it.
+func (t fetchTransport) Post(ctx context.Context, url, body string) (unread.Response, error) {
+	var controller, promise js.Value
+	if err := guard("starting fetch", func() {
+		controller = jsAbortController.New()
+		headers := jsObject.New()
+		headers.Set("Content-Type", formType)
+		init := jsObject.New()
+		init.Set("method", "POST")
+		init.Set("headers", headers)
+		init.Set("body", body)
+		init.Set("credentials", credentials)
+		init.Set("redirect", redirect)
+		init.Set("referrerPolicy", referrerPolicy)
+		init.Set("cache", cacheMode)
+		init.Set("signal", controller.Get("signal"))
+		promise = t.fetch.Invoke(url, init)
+	}); err != nil {
+		return unread.Response{}, err
+	}
+	abort := func() { _ = guard("aborting fetch", func() { controller.Call("abort") }) }
+
+	res, err := await(ctx, promise, abort)
+	if err != nil {
+		return unread.Response{}, err
+	}
+	var status int
+	var parsing js.Value
+	if err := guard("reading the response", func() {
+		status = res.Get("status").Int()
+		parsing = res.Call("json")
+	}); err != nil {
+		return unread.Response{Status: status, Unreadable: true}, nil
+	}
+	parsed, err := await(ctx, parsing, abort)
+	if ctx.Err() != nil {
+		return unread.Response{}, ctx.Err()
+	}
+	if err != nil {
+		return unread.Response{Status: status, Unreadable: true}, nil
+	}
+	var answer any
+	if err := guard("reading the response", func() { answer = toGo(parsed, 0) }); err != nil {
+		return unread.Response{Status: status, Unreadable: true}, nil
+	}
+	return unread.Response{Status: status, JSON: answer}, nil
+}

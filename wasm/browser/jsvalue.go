@@ -1,0 +1,182 @@
+//go:build js && wasm
+
+package browser
+
+import (
+	"context"
+	"errors"
+	"syscall/js"
+
+	"github.com/markunread/markunread/wasm/unread"
+)
+
+// Built-ins, looked up once.
+var (
+	jsObject          = js.Global().Get("Object")
+	jsArray           = js.Global().Get("Array")
+	jsPromise         = js.Global().Get("Promise")
+	jsAbortController = js.Global().Get("AbortController")
+	objectToString    = jsObject.Get("prototype").Get("toString")
+)
+
+// guard runs fn and turns a panic into an error, so no panic ever unwinds
+// into the Go runtime's event loop: that would end the program, and every
+// later call on the page would fail with "Go program has already exited".
+// js.Value methods panic when JavaScript throws, so every call into page
+// code goes through guard.
+func guard(what string, fn func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = panicError(what, p)
+		}
+	}()
+	fn()
+	return nil
+}
+
+func panicError(what string, p any) *unread.Error {
+	msg := "unknown panic"
+	switch v := p.(type) {
+	case error:
+		msg = v.Error()
+	case string:
+		msg = v
+	}
+	return &unread.Error{Code: unread.CodeInternal, Description: what + " failed: " + msg}
+}
+
+// await waits for a JavaScript promise (or any value, as Promise.resolve
+// takes it). When ctx ends first, abort (if given) is called and await
+// waits for the promise to reject, so that no callback outlives it; without
+// abort it returns at once and the callbacks release themselves whenever
+// the promise settles. Each callback releases both js.Funcs, so they are
+// freed whichever way the promise ends.
+func await(ctx context.Context, value js.Value, abort func()) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	var onValue, onError js.Func
+	release := func() {
+		onValue.Release()
+		onError.Release()
+	}
+	onValue = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		release()
+		ch <- result{v: arg(args, 0)}
+		return nil
+	})
+	onError = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		release()
+		ch <- result{err: jsError(arg(args, 0))}
+		return nil
+	})
+	if err := guard("waiting for a promise", func() {
+		jsPromise.Call("resolve", value).Call("then", onValue, onError)
+	}); err != nil {
+		release()
+		return js.Undefined(), err
+	}
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		if abort != nil {
+			abort()
+			<-ch
+		}
+		return js.Undefined(), ctx.Err()
+	}
+}
+
+// jsError keeps what a JavaScript rejection said: its name and message.
+func jsError(v js.Value) error {
+	msg := "rejected"
+	_ = guard("reading an error", func() {
+		switch v.Type() {
+		case js.TypeObject:
+			name, message := v.Get("name"), v.Get("message")
+			if message.Type() == js.TypeString {
+				msg = message.String()
+				if name.Type() == js.TypeString && name.String() != "" {
+					msg = name.String() + ": " + msg
+				}
+			}
+		case js.TypeString:
+			msg = v.String()
+		}
+	})
+	return errors.New(msg)
+}
+
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+// toArg reduces a JavaScript argument to what the core's checks need.
+func toArg(v js.Value) unread.Arg {
+	switch v.Type() {
+	case js.TypeString:
+		return unread.String(v.String())
+	case js.TypeNumber:
+		return unread.Number(v.Float())
+	case js.TypeUndefined:
+		return unread.Arg{Type: "undefined"}
+	case js.TypeNull:
+		return unread.Arg{Type: "null"}
+	case js.TypeBoolean:
+		return unread.Arg{Type: "boolean"}
+	case js.TypeSymbol:
+		return unread.Arg{Type: "symbol"}
+	case js.TypeFunction:
+		return unread.Arg{Type: "function"}
+	}
+	// BigInt and wrapper objects reach Go as objects: ask for their tag.
+	switch objectToString.Call("call", v).String() {
+	case "[object Array]":
+		return unread.Arg{Type: "array"}
+	case "[object BigInt]":
+		return unread.Arg{Type: "bigint"}
+	}
+	return unread.Arg{Type: "object"}
+}
+
+// maxDepth bounds how deep toGo follows a JSON answer; the portal's answers
+// are three levels deep.
+const maxDepth = 8
+
+// toGo copies a value parsed by the browser's JSON parser into the shapes
+// the core reads: map[string]any, []any, string, float64, bool, nil.
+func toGo(v js.Value, depth int) any {
+	switch v.Type() {
+	case js.TypeString:
+		return v.String()
+	case js.TypeNumber:
+		return v.Float()
+	case js.TypeBoolean:
+		return v.Bool()
+	case js.TypeObject:
+		if depth >= maxDepth {
+			return nil
+		}
+		if jsArray.Call("isArray", v).Bool() {
+			out := make([]any, v.Length())
+			for i := range out {
+				out[i] = toGo(v.Index(i), depth+1)
+			}
+			return out
+		}
+		keys := jsObject.Call("keys", v)
+		out := make(map[string]any, keys.Length())
+		for i := 0; i < keys.Length(); i++ {
+			k := keys.Index(i).String()
+			out[k] = toGo(v.Get(k), depth+1)
+		}
+		return out
+	}
+	return nil
+}

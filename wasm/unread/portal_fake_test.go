@@ -1,0 +1,173 @@
+package unread
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// fakePortal answers like the portal does (bucket, batch, tokens), in
+// process, so client tests run under synctest's fake clock. It shares no
+// code with the client: its bucket is its own arithmetic.
+type fakePortal struct {
+	mu       sync.Mutex
+	rate     float64
+	burst    float64
+	level    float64
+	at       time.Time
+	latency  time.Duration
+	token    string            // the valid token
+	expired  map[string]bool   // tokens that answer expired_token
+	unread   map[string]int64  // dialog -> first unread message
+	requests []url.Values      // every request's form, in order
+	script   []func() Response // answers to give before the real ones, in order
+	hook     func(form url.Values) (Response, bool)
+	netFails int // the next n requests fail with no answer
+	stall    bool
+}
+
+func newFakePortal() *fakePortal {
+	return &fakePortal{rate: 2, burst: 50, token: "good", expired: map[string]bool{}, unread: map[string]int64{}, latency: 20 * time.Millisecond}
+}
+
+var dialogPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
+
+func (p *fakePortal) Post(ctx context.Context, rawURL, body string) (Response, error) {
+	select {
+	case <-time.After(p.latency):
+	case <-ctx.Done():
+		return Response{}, ctx.Err()
+	}
+	form, err := url.ParseQuery(body)
+	if err != nil {
+		return Response{Status: 400, Unreadable: true}, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.requests = append(p.requests, form)
+	if p.stall {
+		p.mu.Unlock()
+		<-ctx.Done()
+		p.mu.Lock()
+		return Response{}, ctx.Err()
+	}
+	if p.netFails > 0 {
+		p.netFails--
+		return Response{}, context.DeadlineExceeded
+	}
+	if len(p.script) > 0 {
+		next := p.script[0]
+		p.script = p.script[1:]
+		return next(), nil
+	}
+	if p.hook != nil {
+		if r, ok := p.hook(form); ok {
+			return r, nil
+		}
+	}
+	now := time.Now()
+	if !p.at.IsZero() {
+		p.level = max(0, p.level-now.Sub(p.at).Seconds()*p.rate)
+	}
+	p.at = now
+	if p.level+1 > p.burst {
+		return errorAnswer(503, "QUERY_LIMIT_EXCEEDED", "Too many requests"), nil
+	}
+	p.level++
+	switch tok := form.Get("auth"); {
+	case p.expired[tok]:
+		return errorAnswer(401, "expired_token", "The access token provided has expired"), nil
+	case tok != p.token:
+		return errorAnswer(401, "invalid_token", "The access token provided is invalid"), nil
+	}
+	switch {
+	case strings.HasSuffix(rawURL, "/rest/im.dialog.unread"):
+		return p.markLocked(form.Get("DIALOG_ID"), form.Get("MESSAGE_ID")), nil
+	case strings.HasSuffix(rawURL, "/rest/batch"):
+		results, failures := map[string]any{}, map[string]any{}
+		for key, vals := range form {
+			if !strings.HasPrefix(key, "cmd[") {
+				continue
+			}
+			k := strings.TrimSuffix(strings.TrimPrefix(key, "cmd["), "]")
+			m, q, _ := strings.Cut(vals[0], "?")
+			args, _ := url.ParseQuery(q)
+			if m != "im.dialog.unread" {
+				failures[k] = map[string]any{"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+				continue
+			}
+			r := p.markLocked(args.Get("DIALOG_ID"), args.Get("MESSAGE_ID"))
+			if body := r.JSON.(map[string]any); body["error"] != nil {
+				failures[k] = body
+			} else {
+				results[k] = true
+			}
+		}
+		return Response{Status: 200, JSON: map[string]any{"result": map[string]any{"result": results, "result_error": failures}, "time": map[string]any{}}}, nil
+	}
+	return errorAnswer(404, "ERROR_METHOD_NOT_FOUND", "Method not found!"), nil
+}
+
+func (p *fakePortal) markLocked(dialog, message string) Response {
+	if !dialogPattern.MatchString(dialog) {
+		return errorAnswer(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
+	}
+	id, _ := strconv.ParseInt(message, 10, 64)
+	if id <= 0 {
+		return errorAnswer(400, "MESSAGE_ID_ERROR", "Message ID can't be empty")
+	}
+	d := strings.ToLower(dialog)
+	if old, ok := p.unread[d]; !ok || id < old {
+		p.unread[d] = id
+	}
+	return Response{Status: 200, JSON: map[string]any{"result": true, "time": map[string]any{}}}
+}
+
+func (p *fakePortal) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.requests)
+}
+
+func errorAnswer(status int, code, description string) Response {
+	return Response{Status: status, JSON: map[string]any{"error": code, "error_description": description}}
+}
+
+// fakeAuth hands out tokens from a list; each Refresh moves to the next.
+type fakeAuth struct {
+	mu        sync.Mutex
+	tokens    []string
+	at        int
+	refreshes int
+	block     bool // Refresh never answers (until ctx ends)
+	fail      error
+}
+
+func (a *fakeAuth) Token(ctx context.Context) (Credentials, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+}
+
+func (a *fakeAuth) Refresh(ctx context.Context) (Credentials, error) {
+	a.mu.Lock()
+	a.refreshes++
+	block, fail := a.block, a.fail
+	a.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return Credentials{}, ctx.Err()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if fail != nil {
+		return Credentials{}, fail
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.at++
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+}

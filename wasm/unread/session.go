@@ -1,0 +1,164 @@
+package unread
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Credentials are what a request needs: where the portal is and a token.
+type Credentials struct {
+	Portal      string // base URL, e.g. https://example.bitrix24.com
+	AccessToken string
+}
+
+// Auth is where tokens come from: the page's own auth source (the portal's
+// postMessage protocol, BX24, the official SDK, or an explicit token).
+// Token gives the current credentials; Refresh asks for new ones after the
+// portal refused the current token. Both must honour ctx.
+type Auth interface {
+	Token(ctx context.Context) (Credentials, error)
+	Refresh(ctx context.Context) (Credentials, error)
+}
+
+// Refresher is implemented by an Auth that may have no way to refresh (a
+// token the page passed in by hand). When CanRefresh is false, a refused
+// token fails the call with the portal's own code at once.
+type Refresher interface {
+	CanRefresh() bool
+}
+
+func (s *session) canRefresh() bool {
+	r, ok := s.auth.(Refresher)
+	return !ok || r.CanRefresh()
+}
+
+// session keeps the current credentials and makes sure only one fetch or
+// refresh is under way at a time: a refresh token works once, so two
+// concurrent refreshes would race each other (a bug the official SDK had).
+type session struct {
+	auth    Auth
+	timeout time.Duration
+
+	mu      sync.Mutex
+	creds   Credentials
+	have    bool
+	flight  *flight // the fetch or refresh under way, if any
+	refresh int     // refreshes started
+}
+
+type flight struct {
+	done  chan struct{}
+	creds Credentials
+	err   *Error
+}
+
+// credentials returns the current credentials, waiting for a fetch or
+// refresh under way, or until ctx (the client's life) ends.
+func (s *session) credentials(ctx context.Context) (Credentials, *Error) {
+	s.mu.Lock()
+	if s.have && s.flight == nil {
+		c := s.creds
+		s.mu.Unlock()
+		return c, nil
+	}
+	f := s.flight
+	if f == nil {
+		f = s.startLocked(false)
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.creds, f.err
+	case <-ctx.Done():
+		return Credentials{}, newError(CodeClosed, "the client was closed while waiting for a token")
+	}
+}
+
+// expire reports that the portal refused token. The first report of the
+// current token starts one refresh; reports of a token already replaced,
+// or made while a refresh is under way, join it.
+func (s *session) expire(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flight != nil || !s.have || s.creds.AccessToken != token {
+		return
+	}
+	s.startLocked(true)
+}
+
+func (s *session) refreshes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refresh
+}
+
+func (s *session) startLocked(refresh bool) *flight {
+	f := &flight{done: make(chan struct{})}
+	s.flight = f
+	if refresh {
+		s.refresh++
+	}
+	go func() {
+		creds, err := s.ask(refresh)
+		s.mu.Lock()
+		if err == nil {
+			s.creds, s.have = creds, true
+		}
+		s.flight = nil
+		f.creds, f.err = creds, err
+		s.mu.Unlock()
+		close(f.done)
+	}()
+	return f
+}
+
+// ask calls the auth source with a bound, so a source that never answers
+// fails the calls waiting on it instead of hanging them.
+func (s *session) ask(refresh bool) (Credentials, *Error) {
+	code, what := CodeNoAuth, "getting a token"
+	if refresh {
+		code, what = CodeRefreshFailed, "refreshing the token"
+	}
+	if s.auth == nil {
+		return Credentials{}, newError(CodeNoAuth, "no auth source: pass options.auth, or load the module inside a Bitrix24 app page")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	type answer struct {
+		creds Credentials
+		err   error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		var a answer
+		defer func() {
+			if p := recover(); p != nil {
+				a.err = errors.New("the auth source panicked")
+			}
+			got <- a
+		}()
+		if refresh {
+			a.creds, a.err = s.auth.Refresh(ctx)
+		} else {
+			a.creds, a.err = s.auth.Token(ctx)
+		}
+	}()
+	select {
+	case a := <-got:
+		if a.err != nil {
+			var e *Error
+			if errors.As(a.err, &e) {
+				return Credentials{}, e
+			}
+			return Credentials{}, newError(code, what+" failed: "+a.err.Error())
+		}
+		if a.creds.AccessToken == "" {
+			return Credentials{}, newError(code, what+" gave no access token")
+		}
+		return a.creds, nil
+	case <-ctx.Done():
+		return Credentials{}, newError(code, what+" did not answer within "+s.timeout.String())
+	}
+}

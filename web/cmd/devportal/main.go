@@ -1,0 +1,174 @@
+// Command devportal runs the local Bitrix24 portal emulator (package web/devportal):
+// the portal origin (REST endpoint, parent page, control endpoints) and, on a different
+// origin, the app origin serving -app-dir at / and -dist at /dist/.
+//
+//	devportal [flags]               serve until SIGINT/SIGTERM; prints the URL to open
+//	devportal [flags] -- cmd args   serve, run cmd with MARKUNREAD_PORTAL_URL,
+//	                                MARKUNREAD_APP_URL and MARKUNREAD_TOKEN in its
+//	                                environment, exit with its exit code
+//
+// Listen addresses may use port 0 for a free port. In exec mode the URL is printed on
+// stderr so the command's stdout stays its own.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/markunread/markunread/web/devportal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole command; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("devportal", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	portalAddr := fs.String("portal", "127.0.0.1:8080", "portal origin listen address (host:port; port 0 = free port)")
+	appAddr := fs.String("app", "localhost:8081", "app origin listen address; must be a different origin from -portal")
+	appDir := fs.String("app-dir", "web/app", "directory served at / on the app origin")
+	distDir := fs.String("dist", "dist", "directory served at /dist/ on the app origin")
+	rate := fs.Float64("rate", devportal.DefaultRate, "leaky bucket drain per second")
+	burst := fs.Int("burst", devportal.DefaultBurst, "leaky bucket size")
+	prefill := fs.Float64("prefill", 0, "bucket counter at start")
+	tokenLifetime := fs.Duration("token-lifetime", devportal.DefaultTokenLifetime, "access token lifetime")
+	opBudget := fs.Duration("operating-budget", devportal.DefaultOperatingBudget, "per-method operating-time budget in the window")
+	commandCost := fs.Duration("command-cost", 0, "simulated execution time per command (0 = measured)")
+	faultRate := fs.Float64("faults", 0, "probability of a fault per REST request")
+	faultSeed := fs.Int64("fault-seed", 1, "seed of the fault generator")
+	faultKinds := fs.String("fault-kinds", "", "comma list of fault kinds (default all: "+strings.Join(devportal.FaultKinds, ",")+")")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var kinds []string
+	if *faultKinds != "" {
+		for k := range strings.SplitSeq(*faultKinds, ",") {
+			k = strings.TrimSpace(k)
+			if !contains(devportal.FaultKinds, k) {
+				fmt.Fprintf(stderr, "devportal: unknown fault kind %q\n", k)
+				return 2
+			}
+			kinds = append(kinds, k)
+		}
+	}
+
+	pl, err := net.Listen("tcp", *portalAddr)
+	if err != nil {
+		fmt.Fprintln(stderr, "devportal:", err)
+		return 1
+	}
+	al, err := net.Listen("tcp", *appAddr)
+	if err != nil {
+		pl.Close()
+		fmt.Fprintln(stderr, "devportal:", err)
+		return 1
+	}
+	portalURL := baseURL(*portalAddr, pl.Addr())
+	appURL := baseURL(*appAddr, al.Addr())
+	if portalURL == appURL {
+		fmt.Fprintln(stderr, "devportal: -portal and -app must be different origins")
+		pl.Close()
+		al.Close()
+		return 2
+	}
+
+	portal := devportal.New(devportal.Config{
+		Rate:            *rate,
+		Burst:           *burst,
+		Prefill:         *prefill,
+		OperatingBudget: *opBudget,
+		CommandCost:     *commandCost,
+		TokenLifetime:   *tokenLifetime,
+		AppURL:          appURL + "/",
+		Faults:          devportal.Faults{Rate: *faultRate, Seed: *faultSeed, Kinds: kinds},
+	})
+	ps := &http.Server{Handler: portal.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	as := &http.Server{Handler: devportal.AppHandler(*appDir, *distDir), ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- ps.Serve(pl) }()
+	go func() { serveErr <- as.Serve(al) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = ps.Shutdown(sctx)
+		_ = as.Shutdown(sctx)
+	}()
+
+	cmdArgs := fs.Args()
+	openURL := portalURL + "/?page=/"
+	if len(cmdArgs) == 0 {
+		fmt.Fprintf(stdout, "devportal: portal %s  app %s\nopen %s\n", portalURL, appURL, openURL)
+		select {
+		case <-ctx.Done():
+			return 0
+		case err := <-serveErr:
+			fmt.Fprintln(stderr, "devportal:", err)
+			return 1
+		}
+	}
+
+	fmt.Fprintf(stderr, "devportal: portal %s  app %s  open %s\n", portalURL, appURL, openURL)
+	tok := portal.IssueToken()
+	cmd := exec.CommandContext(ctx, cmdArgs[0], cmdArgs[1:]...)
+	cmd.Env = append(os.Environ(),
+		"MARKUNREAD_PORTAL_URL="+portalURL,
+		"MARKUNREAD_APP_URL="+appURL,
+		"MARKUNREAD_TOKEN="+tok.Access,
+	)
+	cmd.Stdin = os.Stdin
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exitErr):
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return exitErr.ExitCode()
+	default:
+		fmt.Fprintln(stderr, "devportal:", err)
+		return 127
+	}
+}
+
+// baseURL is http://host:port for a listener: the host as given in the flag (so
+// "localhost" stays a distinct origin from "127.0.0.1"), 127.0.0.1 when it was empty or a
+// wildcard, and the actual port.
+func baseURL(flagAddr string, addr net.Addr) string {
+	host, _, _ := net.SplitHostPort(flagAddr)
+	_, port, _ := net.SplitHostPort(addr.String())
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMain doubles as the child command of the exec-mode tests: with
+// DEVPORTAL_TEST_CHILD set, the test binary marks a dialog unread through the portal
+// named in its environment, fetches the app page, prints what it saw and exits 7.
+func TestMain(m *testing.M) {
+	if os.Getenv("DEVPORTAL_TEST_CHILD") == "1" {
+		os.Exit(child())
+	}
+	os.Exit(m.Run())
+}
+
+func child() int {
+	portal, app, token := os.Getenv("MARKUNREAD_PORTAL_URL"), os.Getenv("MARKUNREAD_APP_URL"), os.Getenv("MARKUNREAD_TOKEN")
+	resp, err := http.PostForm(portal+"/rest/im.dialog.unread", url.Values{"auth": {token}, "DIALOG_ID": {"chat29"}, "MESSAGE_ID": {"12"}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Printf("rest %d %s\n", resp.StatusCode, bytes.TrimSpace(body))
+	resp, err = http.Post(app+"/", "application/x-www-form-urlencoded", strings.NewReader("AUTH_ID=x"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Printf("app %d %s\n", resp.StatusCode, body)
+	resp, err = http.Get(portal + "/devportal/state")
+	if err != nil {
+		return 1
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Printf("state %s\n", bytes.TrimSpace(body))
+	fmt.Fprintln(os.Stderr, "child stderr")
+	return 7
+}
+
+func TestExecModeRunsTheCommandAgainstAFreshPortal(t *testing.T) {
+	appDir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(appDir, "index.html"), []byte("<p>app</p>"), 0o644))
+	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code := run(ctx, []string{"-portal", "127.0.0.1:0", "-app", "localhost:0", "-app-dir", appDir, "-dist", t.TempDir(), "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, "exit code passed through; stderr: %s", stderr.String())
+	out := stdout.String()
+	assert.Contains(t, out, `rest 200 {"result":true`)
+	assert.Contains(t, out, "app 200 <p>app</p>")
+	assert.Contains(t, out, `state {"unread":{"chat29":12}`)
+	assert.NotContains(t, out, "open http", "exec mode keeps stdout for the command")
+	assert.Contains(t, stderr.String(), "child stderr")
+	assert.Contains(t, stderr.String(), "open http://127.0.0.1:")
+}
+
+func TestExecModeTokenHasTheConfiguredLifetime(t *testing.T) {
+	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "-token-lifetime", "1ns", "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, stderr.String())
+	assert.Contains(t, stdout.String(), `rest 401 {"error":"expired_token"`)
+}
+
+func TestExecModeMissingCommandIs127(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "--", "/nonexistent/command"}, &stdout, &stderr)
+	assert.Equal(t, 127, code)
+}
+
+func TestServeModePrintsURLAndStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"-portal", "127.0.0.1:0", "-app", "localhost:0"}, &stdout, &stderr) }()
+	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "open http://127.0.0.1:") }, 5*time.Second, 10*time.Millisecond)
+	line := stdout.String()
+	u := strings.TrimSpace(line[strings.Index(line, "open ")+5:])
+	resp, err := http.Get(u)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code)
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
+
+func TestBadFlagsAreUsageErrors(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, run(context.Background(), []string{"-fault-kinds", "html500,bogus"}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "bogus")
+	assert.Equal(t, 2, run(context.Background(), []string{"-nope"}, &stdout, &stderr))
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

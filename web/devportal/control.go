@@ -1,0 +1,130 @@
+package devportal
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Control endpoints (JSON, CORS open), for people and tests:
+//
+//	GET  /devportal/state          {"unread":{...},"stats":{...}}
+//	POST /devportal/reset          optional JSON config overrides; resets state
+//	POST /devportal/token          optional lifetimeMs; issues {access, refresh, expires, expiresIn}
+//	POST /devportal/oauth/refresh  refresh=...; a refresh token works once (then 400 invalid_grant)
+//
+// Bodies may be JSON or form-urlencoded; parameter names are case-insensitive.
+
+// resetRequest is the body of POST /devportal/reset. Absent fields keep the value the
+// portal was created with (New's Config), so a reset with no body restores the start-up
+// configuration.
+type resetRequest struct {
+	Rate              *float64 `json:"rate"`
+	Burst             *int     `json:"burst"`
+	Prefill           *float64 `json:"prefill"`
+	OperatingBudgetMs *int64   `json:"operatingBudgetMs"`
+	OperatingWindowMs *int64   `json:"operatingWindowMs"`
+	CommandCostMs     *int64   `json:"commandCostMs"`
+	TokenLifetimeMs   *int64   `json:"tokenLifetimeMs"`
+	Faults            *Faults  `json:"faults"`
+}
+
+func (rr resetRequest) apply(c Config) Config {
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	if rr.Rate != nil {
+		c.Rate = *rr.Rate
+	}
+	if rr.Burst != nil {
+		c.Burst = *rr.Burst
+	}
+	if rr.Prefill != nil {
+		c.Prefill = *rr.Prefill
+	}
+	if rr.OperatingBudgetMs != nil {
+		c.OperatingBudget = ms(*rr.OperatingBudgetMs)
+	}
+	if rr.OperatingWindowMs != nil {
+		c.OperatingWindow = ms(*rr.OperatingWindowMs)
+	}
+	if rr.CommandCostMs != nil {
+		c.CommandCost = ms(*rr.CommandCostMs)
+	}
+	if rr.TokenLifetimeMs != nil {
+		c.TokenLifetime = ms(*rr.TokenLifetimeMs)
+	}
+	if rr.Faults != nil {
+		c.Faults = *rr.Faults
+	}
+	return c
+}
+
+type stateBody struct {
+	Unread map[string]int64 `json:"unread"`
+	Stats  Stats            `json:"stats"`
+}
+
+type tokenBody struct {
+	Access    string    `json:"access"`
+	Refresh   string    `json:"refresh"`
+	Expires   time.Time `json:"expires"`
+	ExpiresIn int64     `json:"expiresIn"` // seconds
+}
+
+func newTokenBody(t Token) tokenBody {
+	return tokenBody{t.Access, t.Refresh, t.Expires, int64(time.Until(t.Expires).Round(time.Second) / time.Second)}
+}
+
+func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
+	setCORS(w.Header())
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	switch r.URL.Path {
+	case "/devportal/state":
+		writeJSON(w, http.StatusOK, stateBody{p.Unread(), p.Stats()})
+	case "/devportal/reset":
+		if !isPost(w, r) {
+			return
+		}
+		var rr resetRequest
+		if r.ContentLength != 0 {
+			if err := json.NewDecoder(r.Body).Decode(&rr); err != nil && !errors.Is(err, io.EOF) {
+				writeJSON(w, http.StatusBadRequest, &apiError{Code: "BAD_REQUEST", Description: err.Error()})
+				return
+			}
+		}
+		p.Reset(rr.apply(p.initial))
+		writeJSON(w, http.StatusOK, stateBody{p.Unread(), p.Stats()})
+	case "/devportal/token":
+		if !isPost(w, r) {
+			return
+		}
+		prm := parseParams(r)
+		lifetime := time.Duration(phpIntval(prm.get("lifetimeMs"))) * time.Millisecond
+		writeJSON(w, http.StatusOK, newTokenBody(p.issueTokenFor(lifetime)))
+	case "/devportal/oauth/refresh":
+		if !isPost(w, r) {
+			return
+		}
+		t, err := p.Refresh(parseParams(r).get("refresh"))
+		if err != nil {
+			writeJSON(w, errInvalidGrantJSON.Status, errInvalidGrantJSON)
+			return
+		}
+		writeJSON(w, http.StatusOK, newTokenBody(t))
+	default:
+		writeJSON(w, http.StatusNotFound, &apiError{Code: "NOT_FOUND", Description: "No such control endpoint"})
+	}
+}
+
+func isPost(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodPost {
+		return true
+	}
+	w.Header().Set("Allow", "POST, OPTIONS")
+	writeJSON(w, http.StatusMethodNotAllowed, &apiError{Code: "METHOD_NOT_ALLOWED", Description: "Use POST"})
+	return false
+}

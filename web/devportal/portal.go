@@ -1,0 +1,181 @@
+// Package devportal is a local emulator of a Bitrix24 portal, faithful to the facts in
+// reference/bitrix24.md: the REST endpoint (im.dialog.unread and batch) with its leaky
+// bucket, operating-time limit, tokens and error answers; the parent page that hosts the
+// app in an iframe on another origin and speaks the portal side of the postMessage
+// protocol; control endpoints for tests; and optional injected faults.
+//
+// The model, in short:
+//   - every /rest/ request first passes the portal's leaky bucket (see leakyBucket), then
+//     auth (param "auth"), then the method (see Portal.call);
+//   - a batch is one request in the bucket and carries up to 50 commands;
+//   - im.dialog.unread records state[lower(DIALOG_ID)] = min(existing, MESSAGE_ID);
+//   - a fault-injected request never records anything, so "true" always means recorded.
+package devportal
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// Config configures a Portal. Zero fields mean the defaults noted beside them.
+type Config struct {
+	Rate            float64       // bucket drain per second, default 2
+	Burst           int           // bucket size, default 50 (enterprise 5/250)
+	Prefill         float64       // bucket counter at start (another app already used it)
+	OperatingBudget time.Duration // per-method execution-time budget in OperatingWindow, default 480s
+	OperatingWindow time.Duration // default 10m
+	CommandCost     time.Duration // simulated execution time per command; 0 => real measured time
+	TokenLifetime   time.Duration // default 3600s
+	AppURL          string        // where the parent page's iframes post, default "http://localhost:8081/"
+	Faults          Faults        // off by default
+}
+
+// Faults injects failures into /rest/ requests. With Rate > 0 each request is faulted with
+// that probability, drawn from a math/rand source seeded with Seed (deterministic for a
+// given order of requests); the kind is drawn uniformly from Kinds (default: all kinds,
+// see FaultKinds).
+type Faults struct {
+	Rate  float64  `json:"rate"`
+	Seed  int64    `json:"seed"`
+	Kinds []string `json:"kinds"`
+}
+
+// Defaults.
+const (
+	DefaultRate            = 2
+	DefaultBurst           = 50
+	DefaultOperatingBudget = 480 * time.Second
+	DefaultOperatingWindow = 10 * time.Minute
+	DefaultTokenLifetime   = 3600 * time.Second
+	DefaultAppURL          = "http://localhost:8081/"
+)
+
+func (c Config) withDefaults() Config {
+	if c.Rate <= 0 {
+		c.Rate = DefaultRate
+	}
+	if c.Burst <= 0 {
+		c.Burst = DefaultBurst
+	}
+	if c.OperatingBudget <= 0 {
+		c.OperatingBudget = DefaultOperatingBudget
+	}
+	if c.OperatingWindow <= 0 {
+		c.OperatingWindow = DefaultOperatingWindow
+	}
+	if c.TokenLifetime <= 0 {
+		c.TokenLifetime = DefaultTokenLifetime
+	}
+	if c.AppURL == "" {
+		c.AppURL = DefaultAppURL
+	}
+	return c
+}
+
+// Stats counts what the portal saw since start or the last Reset.
+type Stats struct {
+	Requests     int `json:"requests"`     // every /rest/ request that reached the handler (not OPTIONS)
+	Batches      int `json:"batches"`      // batch requests that passed bucket and auth
+	Commands     int `json:"commands"`     // method executions: 1 per single call, 1 per batch command
+	Status503    int `json:"status503"`    // HTTP 503 answers (bucket and burst503 faults)
+	Status429    int `json:"status429"`    // HTTP 429 answers
+	Status401    int `json:"status401"`    // HTTP 401 answers
+	MaxPerSecond int `json:"maxPerSecond"` // most /rest/ requests that arrived within any 1-second window
+	AuthInURL    int `json:"authInURL"`    // requests whose URL query carried "auth" (any case)
+	Faults       int `json:"faults"`       // requests answered by an injected fault
+}
+
+// Token is an access/refresh pair.
+type Token struct {
+	Access  string    `json:"access"`
+	Refresh string    `json:"refresh"`
+	Expires time.Time `json:"expires"`
+}
+
+// Portal is the emulated portal. It is safe for concurrent use.
+type Portal struct {
+	mu       sync.Mutex
+	initial  Config // as given to New; /devportal/reset overrides fields on top of it
+	cfg      Config // effective (defaults applied)
+	bucket   leakyBucket
+	arrivals []time.Time // /rest/ arrivals in the last second, for MaxPerSecond
+	op       map[string]*operatingLog
+	unread   map[string]int64
+	stats    Stats
+	tokens   tokenStore
+	faults   faultState
+	memberID string
+}
+
+// New returns a portal with cfg (zero fields mean defaults).
+func New(cfg Config) *Portal {
+	p := &Portal{initial: cfg, memberID: randomHex(16)}
+	p.tokens.init()
+	p.resetLocked(cfg)
+	return p
+}
+
+// Reset clears the recorded state, the counters, the bucket, the operating-time logs and
+// the fault state, and applies cfg. Issued tokens stay valid (a page already loaded keeps
+// working); a new TokenLifetime applies to tokens issued from now on.
+func (p *Portal) Reset(cfg Config) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resetLocked(cfg)
+}
+
+func (p *Portal) resetLocked(cfg Config) {
+	p.cfg = cfg.withDefaults()
+	p.bucket = newLeakyBucket(p.cfg.Rate, p.cfg.Burst, p.cfg.Prefill, time.Now())
+	p.arrivals = nil
+	p.op = map[string]*operatingLog{}
+	p.unread = map[string]int64{}
+	p.stats = Stats{}
+	p.faults = newFaultState(p.cfg.Faults)
+}
+
+// Stats returns a snapshot of the counters.
+func (p *Portal) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// Unread returns a copy of the recorded state: dialog id (lower-case) -> first unread
+// message id.
+func (p *Portal) Unread() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := make(map[string]int64, len(p.unread))
+	for k, v := range p.unread {
+		m[k] = v
+	}
+	return m
+}
+
+// config returns the effective configuration.
+func (p *Portal) config() Config {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cfg
+}
+
+// noteArrival updates MaxPerSecond with a /rest/ request arriving at now. Caller holds mu.
+func (p *Portal) noteArrival(now time.Time) {
+	cut := 0
+	for cut < len(p.arrivals) && now.Sub(p.arrivals[cut]) >= time.Second {
+		cut++
+	}
+	p.arrivals = append(p.arrivals[cut:], now)
+	if n := len(p.arrivals); n > p.stats.MaxPerSecond {
+		p.stats.MaxPerSecond = n
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
