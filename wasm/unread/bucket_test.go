@@ -42,3 +42,10 @@ func TestFillMakesTheNextRequestWaitOneDrainStep(t *testing.T) {
 	assert.Equal(t, 501*time.Millisecond, b.Delay(now))
 	assert.Zero(t, b.Delay(now.Add(501*time.Millisecond)))
 }
+
+func TestTheClientLeavesHeadroomForLatencyJitter(t *testing.T) {
+	assert.Equal(t, 49, capacity(2, 50))   // a quarter second at 2/s is under one request
+	assert.Equal(t, 248, capacity(5, 250)) // enterprise: 1.25 requests, rounded up
+	assert.Equal(t, 5, capacity(10, 8))
+	assert.Equal(t, 1, capacity(2, 1)) // never below one request
+}

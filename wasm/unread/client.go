@@ -3,6 +3,7 @@ package unread
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -56,6 +57,20 @@ const (
 	// portal that gave no reset time.
 	operatingUnknownWait = 10 * time.Second
 )
+
+// jitterAllowance is how much later than its predecessor a request may
+// reach the portal without the two bucket levels drifting apart: the
+// portal counts arrivals, the client counts departures, and a request
+// that travels faster than the one before it shortens the gap the portal
+// sees. The client keeps that many seconds of drain as headroom.
+const jitterAllowance = 250 * time.Millisecond
+
+// capacity is the part of the portal's burst the client fills: all of it
+// but the headroom for jitter, and at least one request.
+func capacity(rate float64, burst int) int {
+	headroom := int(math.Ceil(rate * jitterAllowance.Seconds()))
+	return max(1, burst-max(1, headroom))
+}
 
 func (cfg *Config) setDefaults() {
 	if cfg.Rate <= 0 {
@@ -164,7 +179,7 @@ func New(cfg Config) *Client {
 		close:   cancel,
 		wake:    make(chan struct{}, 1),
 		stopped: make(chan struct{}),
-		bucket:  NewBucket(cfg.Rate, cfg.Burst),
+		bucket:  NewBucket(cfg.Rate, capacity(cfg.Rate, cfg.Burst)),
 	}
 	go c.dispatch()
 	return c

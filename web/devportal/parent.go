@@ -61,12 +61,14 @@ func (p *Portal) serveParent(w http.ResponseWriter, r *http.Request) {
 		tok := p.IssueToken()
 		sid := randomHex(16)
 		expiresIn := strconv.FormatInt(int64(time.Until(tok.Expires).Round(time.Second)/time.Second), 10)
-		q := url.Values{}
+		// The portal adds its launch parameters to the app's own URL: a query the
+		// page already has (e.g. "/?csp=strict") is kept.
+		action, _ := url.Parse(base + page)
+		q := action.Query()
 		q.Set("DOMAIN", domain)
 		q.Set("PROTOCOL", "0")
 		q.Set("LANG", "en")
 		q.Set("APP_SID", sid)
-		action, _ := url.Parse(base + page)
 		action.RawQuery = q.Encode()
 		expires, _ := strconv.Atoi(expiresIn)
 		data.Frames = append(data.Frames, frameData{
