@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"context"
 	"errors"
 	"syscall/js"
 
@@ -18,12 +17,12 @@ type pageAuth struct {
 	source js.Value
 }
 
-func (a pageAuth) Token(ctx context.Context) (unread.Credentials, error) {
-	return a.ask(ctx, "token")
+func (a pageAuth) Token(stop <-chan struct{}) (unread.Credentials, error) {
+	return a.ask(stop, "token")
 }
 
-func (a pageAuth) Refresh(ctx context.Context) (unread.Credentials, error) {
-	return a.ask(ctx, "refresh")
+func (a pageAuth) Refresh(stop <-chan struct{}) (unread.Credentials, error) {
+	return a.ask(stop, "refresh")
 }
 
 // CanRefresh: an explicit token given without a refresh function has none.
@@ -33,12 +32,12 @@ func (a pageAuth) CanRefresh() bool {
 	return can
 }
 
-func (a pageAuth) ask(ctx context.Context, name string) (unread.Credentials, error) {
+func (a pageAuth) ask(stop <-chan struct{}, name string) (unread.Credentials, error) {
 	var promise js.Value
 	if err := guard("auth "+name+"()", func() { promise = a.source.Call(name) }); err != nil {
 		return unread.Credentials{}, errors.New(err.(*unread.Error).Description)
 	}
-	v, err := await(ctx, promise, nil)
+	v, err := await(stop, promise, nil)
 	if err != nil {
 		return unread.Credentials{}, err
 	}

@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"context"
 	"syscall/js"
 	"time"
 
@@ -103,10 +102,10 @@ func (m *module) markUnread(_ js.Value, args []js.Value) any {
 }
 
 func (m *module) mark(dialog unread.DialogID, message unread.MessageID, signal js.Value) js.Value {
-	ctx, stop := withSignal(signal)
+	abort, stop := withSignal(signal)
 	return m.promise(func() (any, *unread.Error) {
 		defer stop()
-		if err := m.client.Mark(ctx, dialog, message); err != nil {
+		if err := m.client.Mark(abort, dialog, message); err != nil {
 			return nil, err
 		}
 		return true, nil
@@ -200,15 +199,15 @@ func statsObject(s unread.Stats) js.Value {
 	return o
 }
 
-// withSignal ties an AbortSignal to a context. stop removes the listener
+// withSignal ties an AbortSignal to a Stop. stop removes the listener
 // before releasing it, so the signal can never call a released function.
-func withSignal(signal js.Value) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
+func withSignal(signal js.Value) (*unread.Stop, func()) {
 	if signal.Type() != js.TypeObject {
-		return ctx, func() { cancel(nil) }
+		return nil, func() {}
 	}
+	abort := unread.NewStop()
 	aborted := func() {
-		cancel(&unread.Error{Code: unread.CodeAborted, Description: "the call's AbortSignal fired"})
+		abort.Fire(&unread.Error{Code: unread.CodeAborted, Description: "the call's AbortSignal fired"})
 	}
 	var onAbort js.Func
 	listening := false
@@ -222,13 +221,12 @@ func withSignal(signal js.Value) (context.Context, func()) {
 		listening = true
 	})
 	if err != nil {
-		cancel(err)
+		abort.Fire(err.(*unread.Error))
 	}
-	return ctx, func() {
+	return abort, func() {
 		if listening {
 			_ = guard("removing the abort listener", func() { signal.Call("removeEventListener", "abort", onAbort) })
 			onAbort.Release()
 		}
-		cancel(nil)
 	}
 }

@@ -6,7 +6,6 @@
 package browser
 
 import (
-	"context"
 	"os"
 	"strconv"
 	"sync"
@@ -39,7 +38,7 @@ func portalFromEnv(t *testing.T) testPortal {
 // reset gives the emulator a fresh state and the given settings (JSON).
 func (p testPortal) reset(t *testing.T, settings string) {
 	t.Helper()
-	r, err := p.http.Post(context.Background(), p.url+"/devportal/reset", settings)
+	r, err := p.http.Post(nil, p.url+"/devportal/reset", settings)
 	require.NoError(t, err)
 	require.Equal(t, 200, r.Status, "reset %s: %v", settings, r.JSON)
 }
@@ -51,7 +50,7 @@ type portalState struct {
 
 func (p testPortal) state(t *testing.T) portalState {
 	t.Helper()
-	r, err := p.http.Post(context.Background(), p.url+"/devportal/state", "")
+	r, err := p.http.Post(nil, p.url+"/devportal/state", "")
 	require.NoError(t, err)
 	body := r.JSON.(map[string]any)
 	return portalState{unread: body["unread"].(map[string]any), stats: body["stats"].(map[string]any)}
@@ -64,13 +63,13 @@ func (s portalState) stat(name string) int {
 
 type staticAuth struct{ creds unread.Credentials }
 
-func (a staticAuth) Token(context.Context) (unread.Credentials, error)   { return a.creds, nil }
-func (a staticAuth) Refresh(context.Context) (unread.Credentials, error) { return a.creds, nil }
+func (a staticAuth) Token(<-chan struct{}) (unread.Credentials, error)   { return a.creds, nil }
+func (a staticAuth) Refresh(<-chan struct{}) (unread.Credentials, error) { return a.creds, nil }
 
 func TestFetchPostsAFormBodyAndReadsTheJSONAnswer(t *testing.T) {
 	p := portalFromEnv(t)
 	p.reset(t, `{}`)
-	r, err := p.http.Post(context.Background(), p.url+"/rest/im.dialog.unread", "DIALOG_ID=chat29&MESSAGE_ID=12&auth="+p.token)
+	r, err := p.http.Post(nil, p.url+"/rest/im.dialog.unread", "DIALOG_ID=chat29&MESSAGE_ID=12&auth="+p.token)
 	require.NoError(t, err)
 	assert.Equal(t, 200, r.Status)
 	assert.False(t, r.Unreadable)
@@ -91,7 +90,7 @@ func TestFetchGivesThePortalsErrorAnswers(t *testing.T) {
 		{"DIALOG_ID=chat%2029&MESSAGE_ID=12&auth=" + p.token, 400, "DIALOG_ID_EMPTY"},
 		{"DIALOG_ID=chat29&MESSAGE_ID=0&auth=" + p.token, 400, "MESSAGE_ID_ERROR"},
 	} {
-		r, err := p.http.Post(context.Background(), p.url+"/rest/im.dialog.unread", tc.body)
+		r, err := p.http.Post(nil, p.url+"/rest/im.dialog.unread", tc.body)
 		require.NoError(t, err)
 		assert.Equal(t, tc.status, r.Status, tc.body)
 		assert.Equal(t, tc.code, r.JSON.(map[string]any)["error"], tc.body)
@@ -101,7 +100,7 @@ func TestFetchGivesThePortalsErrorAnswers(t *testing.T) {
 
 func TestFetchMarksAnHTMLAnswerUnreadable(t *testing.T) {
 	p := portalFromEnv(t)
-	r, err := p.http.Post(context.Background(), p.url+"/", "x=1")
+	r, err := p.http.Post(nil, p.url+"/", "x=1")
 	require.NoError(t, err)
 	assert.True(t, r.Unreadable)
 	assert.NotZero(t, r.Status)
@@ -109,7 +108,7 @@ func TestFetchMarksAnHTMLAnswerUnreadable(t *testing.T) {
 
 func TestFetchWithNoServerIsANetworkError(t *testing.T) {
 	portalFromEnv(t)
-	_, err := fetchTransport{fetch: js.Global().Get("fetch")}.Post(context.Background(), "http://127.0.0.1:1/rest/im.dialog.unread", "x=1")
+	_, err := fetchTransport{fetch: js.Global().Get("fetch")}.Post(nil, "http://127.0.0.1:1/rest/im.dialog.unread", "x=1")
 	require.Error(t, err)
 }
 
@@ -117,12 +116,12 @@ func TestFetchIsAbortedWhenTheContextEnds(t *testing.T) {
 	p := portalFromEnv(t)
 	p.reset(t, `{"faults":{"rate":1,"seed":1,"kinds":["stall"]}}`)
 	defer p.reset(t, `{}`)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
+	stop := unread.NewStop()
+	defer stop.FireAfter(300*time.Millisecond, nil).Stop()
 	start := time.Now()
-	_, err := p.http.Post(ctx, p.url+"/rest/im.dialog.unread", "DIALOG_ID=chat29&MESSAGE_ID=12&auth="+p.token)
+	_, err := p.http.Post(stop.Done(), p.url+"/rest/im.dialog.unread", "DIALOG_ID=chat29&MESSAGE_ID=12&auth="+p.token)
 	require.Error(t, err)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, errStopped)
 	assert.Less(t, time.Since(start), 5*time.Second, "the stalled request was not aborted")
 }
 
@@ -137,7 +136,7 @@ func markConcurrently(c *unread.Client, n int) []*unread.Error {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = c.Mark(context.Background(), unread.DialogID("chat"+strconv.Itoa(i+1)), unread.MessageID(i+1))
+			errs[i] = c.Mark(nil, unread.DialogID("chat"+strconv.Itoa(i+1)), unread.MessageID(i+1))
 		})
 	}
 	wg.Wait()

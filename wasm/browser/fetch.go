@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"context"
 	"syscall/js"
 
 	"github.com/markunread/markunread/wasm/unread"
@@ -29,10 +28,10 @@ type fetchTransport struct {
 	fetch js.Value
 }
 
-// Post implements unread.Transport. The AbortController is tied to ctx:
-// when ctx ends the request is aborted, and Post returns only after fetch
+// Post implements unread.Transport. The AbortController is tied to stop:
+// when it closes the request is aborted, and Post returns only after fetch
 // has rejected, so no callback fires after it.
-func (t fetchTransport) Post(ctx context.Context, url, body string) (unread.Response, error) {
+func (t fetchTransport) Post(stop <-chan struct{}, url, body string) (unread.Response, error) {
 	var controller, promise js.Value
 	if err := guard("starting fetch", func() {
 		controller = jsAbortController.New()
@@ -53,7 +52,7 @@ func (t fetchTransport) Post(ctx context.Context, url, body string) (unread.Resp
 	}
 	abort := func() { _ = guard("aborting fetch", func() { controller.Call("abort") }) }
 
-	res, err := await(ctx, promise, abort)
+	res, err := await(stop, promise, abort)
 	if err != nil {
 		return unread.Response{}, err
 	}
@@ -65,9 +64,9 @@ func (t fetchTransport) Post(ctx context.Context, url, body string) (unread.Resp
 	}); err != nil {
 		return unread.Response{Status: status, Unreadable: true}, nil
 	}
-	parsed, err := await(ctx, parsing, abort)
-	if ctx.Err() != nil {
-		return unread.Response{}, ctx.Err()
+	parsed, err := await(stop, parsing, abort)
+	if err == errStopped {
+		return unread.Response{}, err
 	}
 	if err != nil {
 		return unread.Response{Status: status, Unreadable: true}, nil

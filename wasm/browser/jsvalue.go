@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"context"
 	"errors"
 	"syscall/js"
 
@@ -45,13 +44,16 @@ func panicError(what string, p any) *unread.Error {
 	return &unread.Error{Code: unread.CodeInternal, Description: what + " failed: " + msg}
 }
 
+// errStopped is what await gives when its stop channel closes first.
+var errStopped = errors.New("stopped")
+
 // await waits for a JavaScript promise (or any value, as Promise.resolve
-// takes it). When ctx ends first, abort (if given) is called and await
+// takes it). When stop closes first, abort (if given) is called and await
 // waits for the promise to reject, so that no callback outlives it; without
 // abort it returns at once and the callbacks release themselves whenever
 // the promise settles. Each callback releases both js.Funcs, so they are
 // freed whichever way the promise ends.
-func await(ctx context.Context, value js.Value, abort func()) (js.Value, error) {
+func await(stop <-chan struct{}, value js.Value, abort func()) (js.Value, error) {
 	type result struct {
 		v   js.Value
 		err error
@@ -81,12 +83,12 @@ func await(ctx context.Context, value js.Value, abort func()) (js.Value, error) 
 	select {
 	case r := <-ch:
 		return r.v, r.err
-	case <-ctx.Done():
+	case <-stop:
 		if abort != nil {
 			abort()
 			<-ch
 		}
-		return js.Undefined(), ctx.Err()
+		return js.Undefined(), errStopped
 	}
 }
 

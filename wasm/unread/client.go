@@ -1,10 +1,7 @@
 package unread
 
 import (
-	"context"
-	"errors"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -12,9 +9,10 @@ import (
 
 // Transport performs one REST request: a form-urlencoded POST of body to
 // url. It returns an error only when no answer arrived (a network failure,
-// or ctx ended); an answer with any status is a Response.
+// or stop was closed, which must end the request); an answer with any
+// status is a Response.
 type Transport interface {
-	Post(ctx context.Context, url, body string) (Response, error)
+	Post(stop <-chan struct{}, url, body string) (Response, error)
 }
 
 // Config sets up a Client. Zero fields take the defaults in brackets.
@@ -133,8 +131,7 @@ type Progress struct {
 type Client struct {
 	cfg     Config
 	session *session
-	life    context.Context
-	close   context.CancelFunc
+	closing *Stop
 	wake    chan struct{}
 	stopped chan struct{}
 
@@ -171,12 +168,10 @@ const (
 // New starts a client. cfg.Transport is required.
 func New(cfg Config) *Client {
 	cfg.setDefaults()
-	life, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		cfg:     cfg,
 		session: &session{auth: cfg.Auth, timeout: cfg.RefreshTimeout},
-		life:    life,
-		close:   cancel,
+		closing: NewStop(),
 		wake:    make(chan struct{}, 1),
 		stopped: make(chan struct{}),
 		bucket:  NewBucket(cfg.Rate, capacity(cfg.Rate, cfg.Burst)),
@@ -185,18 +180,12 @@ func New(cfg Config) *Client {
 	return c
 }
 
-// errTimeout is the cause Mark gives its own deadline, to tell it from the
-// caller's cancellation.
-var errTimeout = errors.New("call timed out")
-
 // Mark marks dialog unread from message on, and returns when the call has
 // settled: nil when the portal accepted it, an *Error otherwise. It gives
-// up with TIMEOUT after Config.Timeout, and with ABORTED (or the *Error
-// given as the cause) when ctx is cancelled; a call already in a request
-// may still reach the portal then. Mark is safe for concurrent use.
-func (c *Client) Mark(ctx context.Context, dialog DialogID, message MessageID) *Error {
-	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, errTimeout)
-	defer cancel()
+// up with TIMEOUT after Config.Timeout, and with the *Error abort fires
+// with (ABORTED when that is nil); a call already in a request may still
+// reach the portal then. abort may be nil. Mark is safe for concurrent use.
+func (c *Client) Mark(abort *Stop, dialog DialogID, message MessageID) *Error {
 	k := &call{dialog: dialog, message: message, done: make(chan struct{})}
 
 	c.mu.Lock()
@@ -218,27 +207,34 @@ func (c *Client) Mark(ctx context.Context, dialog DialogID, message MessageID) *
 	}
 	c.poke()
 
+	// Timers here are AfterFuncs: time.NewTimer's channel carries time.Time
+	// values through an interface, which keeps Time's formatting code (about
+	// 15 KB brotli) in the module.
+	timeout := NewStop()
+	defer timeout.FireAfter(c.cfg.Timeout, nil).Stop()
+	var gaveUp *Error
 	select {
 	case <-k.done:
-	case <-ctx.Done():
-		c.mu.Lock()
-		p := c.finishLocked(k, c.contextError(ctx, k))
-		c.mu.Unlock()
-		c.report(p)
+		return k.err
+	case <-abort.Done():
+		gaveUp = abort.Why()
+		if gaveUp == nil {
+			gaveUp = newError(CodeAborted, "the call was aborted")
+		}
+	case <-timeout.Done():
+		gaveUp = newError(CodeTimeout, "no outcome within "+c.cfg.Timeout.String())
 	}
+	c.mu.Lock()
+	if !k.settled {
+		gaveUp = withAttempts(gaveUp, k.attempts)
+		if gaveUp.Code == CodeTimeout {
+			gaveUp.Description += " (" + strconv.Itoa(k.attempts) + " attempts)"
+		}
+	}
+	p = c.finishLocked(k, gaveUp)
+	c.mu.Unlock()
+	c.report(p)
 	return k.err
-}
-
-func (c *Client) contextError(ctx context.Context, k *call) *Error {
-	cause := context.Cause(ctx)
-	var e *Error
-	switch {
-	case errors.As(cause, &e):
-		return e
-	case errors.Is(cause, errTimeout):
-		return &Error{Code: CodeTimeout, Description: "no outcome within " + c.cfg.Timeout.String() + " (" + strconv.Itoa(k.attempts) + " attempts)", Attempts: k.attempts}
-	}
-	return &Error{Code: CodeAborted, Description: "the call was aborted", Attempts: k.attempts}
 }
 
 // Refuse settles a call that never reached the queue, because its
@@ -282,7 +278,7 @@ func (c *Client) Close() {
 	}
 	c.queue = nil
 	c.mu.Unlock()
-	c.close()
+	c.closing.Fire(newError(CodeClosed, "the client was closed"))
 	c.report(done...)
 	<-c.stopped
 }
@@ -335,8 +331,6 @@ func (c *Client) poke() {
 // otherwise sleeps until the earliest moment one of them could change.
 func (c *Client) dispatch() {
 	defer close(c.stopped)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
 	for {
 		c.mu.Lock()
 		cmds, wait := c.nextLocked(time.Now())
@@ -345,18 +339,18 @@ func (c *Client) dispatch() {
 			go c.send(cmds)
 			continue
 		}
-		var alarm <-chan time.Time
+		var alarm *time.Timer
 		if wait > 0 {
-			timer.Reset(wait)
-			alarm = timer.C
+			alarm = time.AfterFunc(wait, c.poke) // a stale poke costs one loop
 		}
 		select {
-		case <-c.life.Done():
+		case <-c.closing.Done():
 			return
 		case <-c.wake:
-		case <-alarm:
 		}
-		timer.Stop()
+		if alarm != nil {
+			alarm.Stop()
+		}
 	}
 }
 
@@ -443,7 +437,7 @@ func (c *Client) takeLocked(now time.Time) []*command {
 
 // send makes one request for cmds and deals with its answer.
 func (c *Client) send(cmds []*command) {
-	creds, err := c.session.credentials(c.life)
+	creds, err := c.session.credentials(c.closing.Done())
 	if err == nil {
 		var base string
 		base, err = CheckPortal(either(c.cfg.Portal, creds.Portal), c.cfg.PageSecure)
@@ -473,17 +467,28 @@ func (c *Client) post(cmds []*command, base, token string) {
 		url = base + "/rest/batch"
 		body = batchBody(cmds, token)
 	}
-	ctx, cancel := context.WithTimeout(c.life, c.cfg.RequestTimeout)
-	resp, netErr := c.cfg.Transport.Post(ctx, url, body)
-	cancel()
+	// The request ends at its timeout or when the client closes.
+	stop := NewStop()
+	timer := stop.FireAfter(c.cfg.RequestTimeout, newError(CodeNetwork, "no answer from the portal within "+c.cfg.RequestTimeout.String()))
+	go func() {
+		select {
+		case <-c.closing.Done():
+			stop.Fire(c.closing.Why())
+		case <-stop.Done():
+		}
+	}()
+	resp, netErr := c.cfg.Transport.Post(stop.Done(), url, body)
+	timer.Stop()
+	why := stop.Why()
+	stop.Fire(nil) // ends the goroutine above
 
 	verdicts := make([]verdict, len(cmds))
 	var t timing
 	switch {
 	case netErr != nil:
 		v := verdict{newError(CodeNetwork, "no answer from the portal: "+netErr.Error()), retryLater}
-		if ctx.Err() == context.DeadlineExceeded {
-			v.err.Description = "no answer from the portal within " + c.cfg.RequestTimeout.String()
+		if why != nil {
+			v.err = withAttempts(why, 0)
 		}
 		for i := range verdicts {
 			verdicts[i] = v
@@ -606,7 +611,25 @@ func backoff(n int) time.Duration {
 	if n < 16 {
 		d = min(backoffBase<<(n-1), backoffCap)
 	}
-	return d/2 + rand.N(d/2+1)
+	return d/2 + time.Duration(jitter.next()%uint64(d/2+1))
+}
+
+// jitter is a xorshift generator: backoff needs spread, not quality, and
+// math/rand/v2 costs the module a few KB.
+var jitter = xorshift{state: uint64(time.Now().UnixNano()) | 1}
+
+type xorshift struct {
+	mu    sync.Mutex
+	state uint64
+}
+
+func (x *xorshift) next() uint64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.state ^= x.state << 13
+	x.state ^= x.state >> 7
+	x.state ^= x.state << 17
+	return x.state
 }
 
 func withAttempts(e *Error, attempts int) *Error {

@@ -1,7 +1,6 @@
 package unread
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"strconv"
@@ -30,7 +29,7 @@ func markAll(c *Client, dialogs []DialogID, message MessageID) []*Error {
 	errs := make([]*Error, len(dialogs))
 	var wg sync.WaitGroup
 	for i, d := range dialogs {
-		wg.Go(func() { errs[i] = c.Mark(context.Background(), d, message) })
+		wg.Go(func() { errs[i] = c.Mark(nil, d, message) })
 	}
 	wg.Wait()
 	return errs
@@ -48,7 +47,7 @@ func TestOneWaitingCallGoesAsAPlainRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
 		c := newTestClient(t, p, Config{})
-		require.Nil(t, c.Mark(context.Background(), "chat29", 12))
+		require.Nil(t, c.Mark(nil, "chat29", 12))
 		require.Len(t, p.requests, 1)
 		assert.Equal(t, "chat29", p.requests[0].Get("DIALOG_ID"))
 		assert.Equal(t, "12", p.requests[0].Get("MESSAGE_ID"))
@@ -84,13 +83,13 @@ func TestBatchMapsEachCommandErrorToItsCaller(t *testing.T) {
 		// Hold the first request so the next three wait together.
 		block := make(chan struct{})
 		p.script = []func() Response{func() Response { <-block; return answer(200, `{"result":true}`) }}
-		go c.Mark(context.Background(), "chat1", 1)
+		go c.Mark(nil, "chat1", 1)
 		synctest.Wait()
 		var errs [3]*Error
 		var wg sync.WaitGroup
-		wg.Go(func() { errs[0] = c.Mark(context.Background(), "chat2", 7) })
-		wg.Go(func() { errs[1] = c.Mark(context.Background(), "chat3", 7) })
-		wg.Go(func() { errs[2] = c.Mark(context.Background(), "chat4", 7) })
+		wg.Go(func() { errs[0] = c.Mark(nil, "chat2", 7) })
+		wg.Go(func() { errs[1] = c.Mark(nil, "chat3", 7) })
+		wg.Go(func() { errs[2] = c.Mark(nil, "chat4", 7) })
 		synctest.Wait()
 		// The portal refuses chat3 inside the batch.
 		p.mu.Lock()
@@ -130,13 +129,13 @@ func TestTwoWaitingMarksOfOneDialogBecomeOneCommandWithTheLowerID(t *testing.T) 
 		c := newTestClient(t, p, Config{MaxInFlight: 1})
 		block := make(chan struct{})
 		p.script = []func() Response{func() Response { <-block; return answer(200, `{"result":true}`) }}
-		go c.Mark(context.Background(), "chat1", 1)
+		go c.Mark(nil, "chat1", 1)
 		synctest.Wait()
 		var errs [3]*Error
 		var wg sync.WaitGroup
-		wg.Go(func() { errs[0] = c.Mark(context.Background(), "chat29", 15) })
-		wg.Go(func() { errs[1] = c.Mark(context.Background(), "chat29", 12) })
-		wg.Go(func() { errs[2] = c.Mark(context.Background(), "sg7", 3) })
+		wg.Go(func() { errs[0] = c.Mark(nil, "chat29", 15) })
+		wg.Go(func() { errs[1] = c.Mark(nil, "chat29", 12) })
+		wg.Go(func() { errs[2] = c.Mark(nil, "sg7", 3) })
 		synctest.Wait()
 		close(block)
 		wg.Wait()
@@ -161,12 +160,12 @@ func TestMergedCallersShareTheCommandsError(t *testing.T) {
 				return answer(403, `{"error":"ACCESS_ERROR","error_description":"no access"}`)
 			},
 		}
-		go c.Mark(context.Background(), "chat1", 1)
+		go c.Mark(nil, "chat1", 1)
 		synctest.Wait()
 		var errs [2]*Error
 		var wg sync.WaitGroup
-		wg.Go(func() { errs[0] = c.Mark(context.Background(), "chat29", 15) })
-		wg.Go(func() { errs[1] = c.Mark(context.Background(), "chat29", 12) })
+		wg.Go(func() { errs[0] = c.Mark(nil, "chat29", 15) })
+		wg.Go(func() { errs[1] = c.Mark(nil, "chat29", 12) })
 		synctest.Wait()
 		close(block)
 		wg.Wait()
@@ -238,7 +237,7 @@ func TestOperatingLimitWaitsUntilTheResetTime(t *testing.T) {
 		}}
 		c := newTestClient(t, p, Config{Timeout: 5 * time.Minute})
 		start := time.Now()
-		require.Nil(t, c.Mark(context.Background(), "chat1", 1))
+		require.Nil(t, c.Mark(nil, "chat1", 1))
 		elapsed := time.Since(start)
 		assert.GreaterOrEqual(t, elapsed, 90*time.Second)
 		assert.Less(t, elapsed, 92*time.Second)
@@ -253,7 +252,7 @@ func TestNetworkErrorsAreRetriedWithGrowingBackoff(t *testing.T) {
 		p.netFails = 3
 		c := newTestClient(t, p, Config{})
 		start := time.Now()
-		require.Nil(t, c.Mark(context.Background(), "chat1", 1))
+		require.Nil(t, c.Mark(nil, "chat1", 1))
 		// 3 backoffs of at least 0.25 s, 0.5 s and 1 s
 		assert.GreaterOrEqual(t, time.Since(start), 1750*time.Millisecond)
 		assert.Equal(t, 3, c.Stats().Retries)
@@ -266,7 +265,7 @@ func TestRetriesAreBoundedAndTheErrorSaysHowManyAttempts(t *testing.T) {
 		p := newFakePortal()
 		p.hook = func(url.Values) (Response, bool) { return answer(500, `<html>down</html>`), true }
 		c := newTestClient(t, p, Config{MaxAttempts: 4})
-		err := c.Mark(context.Background(), "chat1", 1)
+		err := c.Mark(nil, "chat1", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, CodeBadResponse, err.Code)
 		assert.Equal(t, 500, err.Status)
@@ -285,7 +284,7 @@ func TestOverloadAndOtherClientErrorsAreNotRetried(t *testing.T) {
 			p := newFakePortal()
 			p.hook = func(url.Values) (Response, bool) { return answer(status, body), true }
 			c := newTestClient(t, p, Config{})
-			err := c.Mark(context.Background(), "chat1", 1)
+			err := c.Mark(nil, "chat1", 1)
 			require.NotNil(t, err)
 			assert.Equal(t, 1, err.Attempts)
 			assert.Len(t, p.requests, 1)
@@ -300,10 +299,10 @@ func TestBeyondTheQueueBoundCallsFailAtOnce(t *testing.T) {
 		p.stall = true
 		c := newTestClient(t, p, Config{QueueSize: 3, Timeout: time.Minute})
 		for i := 0; i < 3; i++ {
-			go c.Mark(context.Background(), "chat1", 1)
+			go c.Mark(nil, "chat1", 1)
 		}
 		synctest.Wait()
-		err := c.Mark(context.Background(), "chat2", 1)
+		err := c.Mark(nil, "chat2", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, CodeQueueFull, err.Code)
 		assert.Equal(t, 0, err.Attempts)
@@ -317,13 +316,13 @@ func TestAnAbortedQueuedCallIsNeverSent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
 		c := newTestClient(t, p, Config{BatchSize: 1, Burst: 1, Rate: 1})
-		require.Nil(t, c.Mark(context.Background(), "chat1", 1))
-		ctx, cancel := context.WithCancel(context.Background())
+		require.Nil(t, c.Mark(nil, "chat1", 1))
+		abort := NewStop()
 		var err *Error
 		done := make(chan struct{})
-		go func() { err = c.Mark(ctx, "chat2", 1); close(done) }()
+		go func() { err = c.Mark(abort, "chat2", 1); close(done) }()
 		synctest.Wait() // queued: the bucket holds it for a second
-		cancel()
+		abort.Fire(nil)
 		<-done
 		require.NotNil(t, err)
 		assert.Equal(t, CodeAborted, err.Code)
@@ -333,14 +332,14 @@ func TestAnAbortedQueuedCallIsNeverSent(t *testing.T) {
 	})
 }
 
-func TestACancelCauseThatIsAnErrorIsGivenAsIs(t *testing.T) {
+func TestAnAbortsReasonIsGivenAsIs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
 		p.stall = true
 		c := newTestClient(t, p, Config{})
-		ctx, cancel := context.WithCancelCause(context.Background())
-		cancel(&Error{Code: CodeAborted, Description: "the page's AbortSignal fired: user left"})
-		err := c.Mark(ctx, "chat1", 1)
+		abort := NewStop()
+		abort.Fire(&Error{Code: CodeAborted, Description: "the page's AbortSignal fired: user left"})
+		err := c.Mark(abort, "chat1", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, "the page's AbortSignal fired: user left", err.Description)
 	})
@@ -352,7 +351,7 @@ func TestACallThatOutlivesItsTimeoutSaysSo(t *testing.T) {
 		p.stall = true
 		c := newTestClient(t, p, Config{Timeout: 3 * time.Second})
 		start := time.Now()
-		err := c.Mark(context.Background(), "chat1", 1)
+		err := c.Mark(nil, "chat1", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, CodeTimeout, err.Code)
 		assert.Equal(t, 3*time.Second, time.Since(start))
@@ -372,17 +371,17 @@ func TestEveryCallSettlesExactlyOnce(t *testing.T) {
 			mu.Unlock()
 		}})
 		ds := dialogs(200)
-		ctx, cancel := context.WithCancel(context.Background())
+		abort := NewStop()
 		var wg sync.WaitGroup
 		for i, d := range ds {
-			callCtx := context.Background()
+			var callAbort *Stop
 			if i%3 == 0 {
-				callCtx = ctx
+				callAbort = abort
 			}
-			wg.Go(func() { c.Mark(callCtx, d, 1) })
+			wg.Go(func() { c.Mark(callAbort, d, 1) })
 		}
 		time.Sleep(10 * time.Millisecond)
-		cancel()
+		abort.Fire(nil)
 		wg.Wait()
 		synctest.Wait()
 		for _, d := range ds {
@@ -402,13 +401,13 @@ func TestCloseSettlesWaitingCalls(t *testing.T) {
 		c := New(Config{Transport: p, Auth: &fakeAuth{tokens: []string{"good"}}})
 		var err *Error
 		done := make(chan struct{})
-		go func() { err = c.Mark(context.Background(), "chat1", 1); close(done) }()
+		go func() { err = c.Mark(nil, "chat1", 1); close(done) }()
 		synctest.Wait()
 		c.Close()
 		<-done
 		require.NotNil(t, err)
 		assert.Equal(t, CodeClosed, err.Code)
-		assert.Equal(t, CodeClosed, c.Mark(context.Background(), "chat1", 1).Code)
+		assert.Equal(t, CodeClosed, c.Mark(nil, "chat1", 1).Code)
 	})
 }
 
@@ -417,7 +416,7 @@ func TestNoAuthSourceRejectsWithNoAuth(t *testing.T) {
 		p := newFakePortal()
 		c := New(Config{Transport: p})
 		defer c.Close()
-		err := c.Mark(context.Background(), "chat1", 1)
+		err := c.Mark(nil, "chat1", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, CodeNoAuth, err.Code)
 		assert.Empty(t, p.requests)
@@ -428,7 +427,7 @@ func TestAnInsecurePortalGetsNoToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
 		c := newTestClient(t, p, Config{Portal: "http://example.bitrix24.com"})
-		err := c.Mark(context.Background(), "chat1", 1)
+		err := c.Mark(nil, "chat1", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, CodeInvalidPortal, err.Code)
 		assert.Empty(t, p.requests)
@@ -458,7 +457,7 @@ func TestASecondAuthFailureSurfacesThePortalsCode(t *testing.T) {
 		p.token = "none works"
 		auth := &fakeAuth{tokens: []string{"first", "second", "third"}}
 		c := newTestClient(t, p, Config{Auth: auth})
-		err := c.Mark(context.Background(), "chat1", 1)
+		err := c.Mark(nil, "chat1", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, CodeInvalidToken, err.Code)
 		assert.Equal(t, 401, err.Status)
@@ -491,9 +490,23 @@ func TestAFailedRefreshSaysWhy(t *testing.T) {
 		p.token = "second"
 		auth := &fakeAuth{tokens: []string{"first", "second"}, fail: errors.New("the portal did not answer refreshAuth")}
 		c := newTestClient(t, p, Config{Auth: auth})
-		err := c.Mark(context.Background(), "chat1", 1)
+		err := c.Mark(nil, "chat1", 1)
 		require.NotNil(t, err)
 		assert.Equal(t, CodeRefreshFailed, err.Code)
 		assert.Contains(t, err.Description, "the portal did not answer refreshAuth")
+	})
+}
+
+func TestAStalledRequestEndsAtItsTimeoutAndIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.stall = true
+		c := newTestClient(t, p, Config{RequestTimeout: time.Second, Timeout: time.Minute, MaxAttempts: 3})
+		err := c.Mark(nil, "chat1", 1)
+		require.NotNil(t, err)
+		assert.Equal(t, CodeNetwork, err.Code)
+		assert.Equal(t, "no answer from the portal within 1s (gave up after 3 attempts)", err.Description)
+		assert.Equal(t, 3, err.Attempts)
+		assert.Len(t, p.requests, 3)
 	})
 }

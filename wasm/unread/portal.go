@@ -18,7 +18,7 @@ func CheckPortal(base string, pageSecure bool) (string, *Error) {
 			return "", newError(CodeInvalidPortal, "portal host "+quote(host)+" has a character a host name cannot have")
 		}
 	}
-	switch strings.ToLower(scheme) {
+	switch lowerASCII(scheme) {
 	case "https":
 		return "https://" + host, nil
 	case "http":
@@ -34,7 +34,7 @@ func CheckPortal(base string, pageSecure bool) (string, *Error) {
 }
 
 func isLoopback(host string) bool {
-	h := strings.ToLower(host)
+	h := lowerASCII(host)
 	if strings.HasPrefix(h, "[") {
 		end := strings.IndexByte(h, ']')
 		return end > 0 && h[1:end] == "::1" && (end == len(h)-1 || h[end+1] == ':')

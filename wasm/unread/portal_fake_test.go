@@ -1,7 +1,7 @@
 package unread
 
 import (
-	"context"
+	"errors"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -36,11 +36,13 @@ func newFakePortal() *fakePortal {
 
 var dialogPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
 
-func (p *fakePortal) Post(ctx context.Context, rawURL, body string) (Response, error) {
+var errStopped = errors.New("stopped")
+
+func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, error) {
 	select {
 	case <-time.After(p.latency):
-	case <-ctx.Done():
-		return Response{}, ctx.Err()
+	case <-stop:
+		return Response{}, errStopped
 	}
 	form, err := url.ParseQuery(body)
 	if err != nil {
@@ -51,13 +53,13 @@ func (p *fakePortal) Post(ctx context.Context, rawURL, body string) (Response, e
 	p.requests = append(p.requests, form)
 	if p.stall {
 		p.mu.Unlock()
-		<-ctx.Done()
+		<-stop
 		p.mu.Lock()
-		return Response{}, ctx.Err()
+		return Response{}, errStopped
 	}
 	if p.netFails > 0 {
 		p.netFails--
-		return Response{}, context.DeadlineExceeded
+		return Response{}, errors.New("connection refused")
 	}
 	if len(p.script) > 0 {
 		next := p.script[0]
@@ -147,20 +149,20 @@ type fakeAuth struct {
 	fail      error
 }
 
-func (a *fakeAuth) Token(ctx context.Context) (Credentials, error) {
+func (a *fakeAuth) Token(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
 }
 
-func (a *fakeAuth) Refresh(ctx context.Context) (Credentials, error) {
+func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	a.refreshes++
 	block, fail := a.block, a.fail
 	a.mu.Unlock()
 	if block {
-		<-ctx.Done()
-		return Credentials{}, ctx.Err()
+		<-stop
+		return Credentials{}, errStopped
 	}
 	time.Sleep(50 * time.Millisecond)
 	if fail != nil {

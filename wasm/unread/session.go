@@ -1,7 +1,6 @@
 package unread
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"time"
@@ -16,10 +15,10 @@ type Credentials struct {
 // Auth is where tokens come from: the page's own auth source (the portal's
 // postMessage protocol, BX24, the official SDK, or an explicit token).
 // Token gives the current credentials; Refresh asks for new ones after the
-// portal refused the current token. Both must honour ctx.
+// portal refused the current token. Both must give up when stop closes.
 type Auth interface {
-	Token(ctx context.Context) (Credentials, error)
-	Refresh(ctx context.Context) (Credentials, error)
+	Token(stop <-chan struct{}) (Credentials, error)
+	Refresh(stop <-chan struct{}) (Credentials, error)
 }
 
 // Refresher is implemented by an Auth that may have no way to refresh (a
@@ -55,8 +54,8 @@ type flight struct {
 }
 
 // credentials returns the current credentials, waiting for a fetch or
-// refresh under way, or until ctx (the client's life) ends.
-func (s *session) credentials(ctx context.Context) (Credentials, *Error) {
+// refresh under way, or until closing (the client's life) ends.
+func (s *session) credentials(closing <-chan struct{}) (Credentials, *Error) {
 	s.mu.Lock()
 	if s.have && s.flight == nil {
 		c := s.creds
@@ -71,7 +70,7 @@ func (s *session) credentials(ctx context.Context) (Credentials, *Error) {
 	select {
 	case <-f.done:
 		return f.creds, f.err
-	case <-ctx.Done():
+	case <-closing:
 		return Credentials{}, newError(CodeClosed, "the client was closed while waiting for a token")
 	}
 }
@@ -124,8 +123,8 @@ func (s *session) ask(refresh bool) (Credentials, *Error) {
 	if s.auth == nil {
 		return Credentials{}, newError(CodeNoAuth, "no auth source: pass options.auth, or load the module inside a Bitrix24 app page")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
-	defer cancel()
+	stop := NewStop()
+	defer stop.FireAfter(s.timeout, nil).Stop()
 	type answer struct {
 		creds Credentials
 		err   error
@@ -140,16 +139,15 @@ func (s *session) ask(refresh bool) (Credentials, *Error) {
 			got <- a
 		}()
 		if refresh {
-			a.creds, a.err = s.auth.Refresh(ctx)
+			a.creds, a.err = s.auth.Refresh(stop.Done())
 		} else {
-			a.creds, a.err = s.auth.Token(ctx)
+			a.creds, a.err = s.auth.Token(stop.Done())
 		}
 	}()
 	select {
 	case a := <-got:
 		if a.err != nil {
-			var e *Error
-			if errors.As(a.err, &e) {
+			if e, ok := a.err.(*Error); ok {
 				return Credentials{}, e
 			}
 			return Credentials{}, newError(code, what+" failed: "+a.err.Error())
@@ -158,7 +156,7 @@ func (s *session) ask(refresh bool) (Credentials, *Error) {
 			return Credentials{}, newError(code, what+" gave no access token")
 		}
 		return a.creds, nil
-	case <-ctx.Done():
+	case <-stop.Done():
 		return Credentials{}, newError(code, what+" did not answer within "+s.timeout.String())
 	}
 }
