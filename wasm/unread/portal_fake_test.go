@@ -129,12 +129,6 @@ func (p *fakePortal) markLocked(dialog, message string) Response {
 	return Response{Status: 200, JSON: map[string]any{"result": true, "time": map[string]any{}}}
 }
 
-func (p *fakePortal) count() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.requests)
-}
-
 func errorAnswer(status int, code, description string) Response {
 	return Response{Status: status, JSON: map[string]any{"error": code, "error_description": description}}
 }

@@ -86,3 +86,16 @@ func TestUnknownPortalPathIs404(t *testing.T) {
 	f := newFixture(t, Config{})
 	assert.Equal(t, http.StatusNotFound, f.do(http.MethodGet, "/nothing", "", "").Code)
 }
+
+func TestParentPageKeepsThePagesOwnQuery(t *testing.T) {
+	f := newFixture(t, Config{AppURL: "http://localhost:8081/"})
+	body := f.do(http.MethodGet, "/?page="+url.QueryEscape("/?csp=strict"), "", "").Body.String()
+	forms := formRe.FindAllStringSubmatch(body, -1)
+	require.Len(t, forms, 1)
+	action, err := url.Parse(html.UnescapeString(forms[0][2]))
+	require.NoError(t, err)
+	assert.Equal(t, "/", action.Path)
+	assert.Equal(t, "strict", action.Query().Get("csp"))
+	assert.NotEmpty(t, action.Query().Get("APP_SID"))
+	assert.NotEmpty(t, action.Query().Get("DOMAIN"))
+}
