@@ -11,7 +11,7 @@ BIN       := bin
 # MARKUNREAD_PORTAL_URL, MARKUNREAD_APP_URL and MARKUNREAD_TOKEN on.
 WITH_PORTAL := $(BIN)/devportal -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
 
-.PHONY: build run test test-go test-wasm test-js size bench tools clean
+.PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean
 
 build: tools
 	mkdir -p $(DIST)
@@ -28,25 +28,64 @@ tools:
 run: build
 	$(BIN)/devportal -dist $(DIST) -app-dir web/app
 
-test: build test-go test-wasm test-js
+test: build lint typecheck test-go test-wasm test-js test-browser
 
-test-go:
+# gofmt, go vet and staticcheck, on the native build and on the wasm one.
+lint:
+	@unformatted=$$(gofmt -l .); [ -z "$$unformatted" ] || { echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; }
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet ./wasm/... ./tools/floor
-	$(GO) test ./...
+	mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
+	$(BIN)/staticcheck ./...
+	$(WASM_ENV) $(BIN)/staticcheck ./wasm/... ./tools/floor
+
+# The TypeScript declarations, checked by the compiler (js/types-check.ts).
+typecheck:
+	npm ci --prefix js --no-audit --no-fund
+	cd js && npx tsc -p tsconfig.json
+
+# Native Go tests; the browser tests run in test-browser, once.
+test-go:
+	$(GO) test $$($(GO) list ./... | grep -v /web/browsertest)
 
 # Go tests built for js/wasm, run by Node against a real emulator.
 test-wasm: tools
 	$(WITH_PORTAL) env $(WASM_ENV) PATH="$(WASM_LIB):$$PATH" $(GO) test ./wasm/...
 
-test-js: build
-	$(WITH_PORTAL) node --test js/test/
+test-js: package
+	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --test js/test/
+
+# The npm package, from dist/: bin/markunread-VERSION.tgz.
+VERSION = $(shell node -p "require('./js/package.json').version")
+package: build
+	cp js/package.json README.md $(DIST)/
+	cd $(DIST) && npm pack --pack-destination $(CURDIR)/$(BIN) >/dev/null
+	@echo "$(BIN)/markunread-$(VERSION).tgz"
+
+# Real-browser tests (web/browsertest): Debian's chromium driven by chromedp,
+# with the official SDK pinned in web/browsertest/sdk. Missing pieces fail here.
+test-browser: build chromium
+	npm ci --prefix web/browsertest/sdk --no-audit --no-fund
+	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 ./web/browsertest/
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) || \
+	  { echo "make chromium: Debian's chromium is not installed and apt-get could not install it (run as root: apt-get install -y chromium)" >&2; exit 1; }
+	@command -v chromium >/dev/null || { echo "make chromium: chromium is still not on PATH" >&2; exit 1; }
 
 # Raw, gzip and brotli size of the module against the floor program (a Go
 # wasm that only exports one function), built the same way in the same run.
 size: build
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint $(DIST)/markunread.wasm $(BIN)/floor.wasm
+
+# Figures, not pass/fail, in headless Chromium against the in-process
+# emulator: limits, start-up against the floor, round trip (tools/bench).
+bench: build chromium
+	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
+	$(BIN)/footprint -write $(BIN)/floor.wasm
+	$(GO) run ./tools/bench -dist $(DIST) -floor $(BIN)/floor.wasm
 
 clean:
 	rm -rf $(DIST) $(BIN)

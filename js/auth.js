@@ -1,14 +1,14 @@
 // Auth sources for the markunread module, normalized to the bridge's
 // interface (wasm/browser/doc.go):
 //
-//   {token(): Promise<{portal, accessToken}>, refresh(): Promise<{portal, accessToken}>}
+//   {token(): Promise<{portal, accessToken}>, refresh?(): Promise<{portal, accessToken}>}
 //
 // Detection order (resolveAuth):
 //   1. options.auth, given explicitly, one of:
 //      a. a plain object {domain, accessToken, refresh?}: domain is "host[:port]"
 //         (https is assumed) or a full "https://..." URL; refresh() returns a
-//         Promise of {accessToken}. Without refresh, refresh() rejects and the
-//         module reports the server's expired_token.
+//         Promise of {accessToken}. Without it the source has no refresh,
+//         and a refused token fails calls with the server's own code.
 //      b. a BX24-like object (has getAuth and refreshAuth): the classic library.
 //      c. an @bitrix24/b24jssdk B24Frame (initialized), or its `auth` manager
 //         (has getAuthData and refreshAuth).

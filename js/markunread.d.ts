@@ -25,6 +25,8 @@ export type ModuleErrorCode =
   | 'BAD_RESPONSE'
   | 'NO_AUTH'
   | 'REFRESH_FAILED'
+  | 'INVALID_PORTAL'
+  | 'CLIENT_CLOSED'
   | 'INTERNAL_ERROR';
 
 /** `(string & {})` keeps completion for the known codes and admits codes the server may add. */
@@ -110,11 +112,12 @@ export interface MarkUnreadOptions {
 
 /** The detail of a `progress` event: the call that settled, and the totals after it. */
 export interface MarkUnreadProgress {
-  dialogId: string;
-  messageId: number;
+  /** The dialog as sent (lower case); null for a call whose arguments were refused. */
+  dialogId: string | null;
+  messageId: number | null;
   ok: boolean;
-  /** The error code when ok is false; empty otherwise. */
-  code: MarkUnreadErrorCode;
+  /** The error code when ok is false; null otherwise. */
+  code: MarkUnreadErrorCode | null;
   settled: number;
   succeeded: number;
   failed: number;
@@ -147,9 +150,9 @@ export class MarkUnreadClient extends EventTarget {
    * Marks messageId and every later message of the dialog as unread.
    * Resolves true; rejects with a MarkUnreadError.
    * @param dialogId "chatNNN", "sgNNN", "crmNNN" or a user id
-   * @param messageId the first message to mark unread, an integer > 0
+   * @param messageId the first message to mark unread: an integer > 0, or its plain decimal string
    */
-  markUnread(dialogId: string | number, messageId: number, options?: MarkUnreadOptions): Promise<true>;
+  markUnread(dialogId: string | number, messageId: number | string, options?: MarkUnreadOptions): Promise<true>;
   /** Counters since load(). Throws MarkUnreadError (INTERNAL_ERROR) once the module has stopped. */
   stats(): MarkUnreadStats;
 

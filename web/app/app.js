@@ -14,6 +14,63 @@ function describe(err) {
   return err && err.code ? `${err.code}: ${err.description}` : String(err);
 }
 
+const STATS = ['queued', 'inFlight', 'requests', 'batches', 'commands', 'retries', 'refreshes', 'status503', 'status429', 'succeeded', 'failed'];
+
+function drawStats(client) {
+  const s = client.stats();
+  $('stats').replaceChildren(...STATS.flatMap((name) => {
+    const dt = document.createElement('dt');
+    const dd = document.createElement('dd');
+    dt.textContent = name;
+    dd.textContent = String(s[name]);
+    dd.id = `stat-${name}`;
+    return [dt, dd];
+  }));
+}
+
+function bulkDialogs() {
+  const n = Number($('count').value) || 0;
+  if (n > 0) return Array.from({ length: n }, (_, i) => `chat${i + 1}`);
+  return $('dialogs').value.split(/[\n,]/).map((d) => d.trim()).filter((d) => d !== '');
+}
+
+// The bulk run in progress: the progress event moves its bar.
+let run = null;
+
+function drawProgress(detail) {
+  if (!run) return;
+  const settled = Math.min(detail.settled - run.base, run.total);
+  const failed = detail.failed - run.failedBase;
+  $('progress').value = settled;
+  $('progressText').textContent = `${settled} of ${run.total} settled, ${failed} failed`;
+}
+
+async function markAll(client) {
+  const dialogs = bulkDialogs();
+  const message = $('bulkMessage').value;
+  const failures = $('failures');
+  failures.replaceChildren();
+  $('progress').max = Math.max(dialogs.length, 1);
+  $('progress').value = 0;
+  const before = client.stats();
+  run = { total: dialogs.length, base: before.settled, failedBase: before.failed };
+  const started = performance.now();
+  const outcomes = await Promise.allSettled(dialogs.map((dialog) => client.markUnread(dialog, message)));
+  run = null;
+  let failed = 0;
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'fulfilled') return;
+    failed++;
+    const li = document.createElement('li');
+    li.className = 'error';
+    li.textContent = `${dialogs[i]}: ${describe(outcome.reason)}`;
+    failures.append(li);
+  });
+  $('progress').value = dialogs.length;
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  show($('progressText'), `${dialogs.length - failed} of ${dialogs.length} marked unread in ${seconds} s; ${failed} failed`, failed ? 'error' : 'ok');
+}
+
 async function main() {
   let client;
   try {
@@ -24,6 +81,14 @@ async function main() {
   }
   show($('status'), 'Ready.', 'muted');
   $('mark').disabled = false;
+  $('markAll').disabled = false;
+  drawStats(client);
+  // The module's progress event fires as each call settles: a live view of
+  // its queue for bulk work.
+  client.addEventListener('progress', (event) => {
+    drawStats(client);
+    drawProgress(event.detail);
+  });
 
   $('single').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -33,6 +98,16 @@ async function main() {
       show($('result'), String(ok), 'ok');
     } catch (err) {
       show($('result'), describe(err), 'error');
+    }
+  });
+
+  $('bulk').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('markAll').disabled = true;
+    try {
+      await markAll(client);
+    } finally {
+      $('markAll').disabled = false;
     }
   });
 }

@@ -148,3 +148,47 @@ func TestDemoTwoAppFramesMarkEachWithItsOwnToken(t *testing.T) {
 	assert.Equal(t, map[string][]string{"chat101": {launched[0]}, "sg202": {launched[1]}}, e.rest.tokensByDialog(),
 		"each frame marks with the token its own launch carried")
 }
+
+func TestDemoBulkMarkShowsProgressStatsAndEachFailure(t *testing.T) {
+	needBrowser(t)
+	e := newEnv(t, devportal.Config{})
+	tab := newTab(t, 60*time.Second)
+	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/", 1))))
+	fr := e.appFrames(tab, 1)[0]
+	waitText(t, fr.ctx, "#status", func(s string) bool { return s == "Ready." }, 25*time.Second)
+
+	// 120 generated dialogs, then the default list with one bad id in it.
+	require.NoError(t, chromedp.Do(fr.ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '120'`),
+		chromedp.Click(chromedp.ID("markAll")),
+	))
+	summary := waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "marked unread in") }, 30*time.Second)
+	assert.True(t, strings.HasPrefix(summary, "120 of 120 marked unread"), summary)
+	assert.Len(t, e.portal.Unread(), 120)
+	requests := e.portal.Stats().Requests
+	assert.LessOrEqual(t, requests, 10, "120 waiting calls go in a few batch requests")
+
+	require.NoError(t, chromedp.Do(fr.ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '0'`),
+		chromedp.Click(chromedp.ID("markAll")),
+	))
+	summary = waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "of 7 marked unread in") }, 30*time.Second)
+	assert.True(t, strings.HasPrefix(summary, "6 of 7 marked unread"), summary)
+	failures, err := chromedp.Run(fr.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#failures li')].map(li => li.textContent)`))
+	require.NoError(t, err)
+	require.Len(t, failures, 1)
+	assert.True(t, strings.HasPrefix(failures[0], `chat 6: DIALOG_ID_EMPTY: dialog id "chat 6"`), failures[0])
+	progress, err := chromedp.Run(fr.ctx, chromedp.Evaluate[[]float64](`[document.getElementById('progress').value, document.getElementById('progress').max]`))
+	require.NoError(t, err)
+	assert.Equal(t, []float64{7, 7}, progress)
+	// The stats view follows the module's progress events.
+	succeeded := waitText(t, fr.ctx, "#stat-succeeded", func(s string) bool { return s == "126" }, 5*time.Second)
+	assert.Equal(t, "126", succeeded)
+
+	// A picture of the app after the runs (the README shows it).
+	png, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(".frame")))
+	require.NoError(t, err)
+	dir := filepath.Join(distDir, "screenshots")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "demo-bulk.png"), png, 0o644))
+}

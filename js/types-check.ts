@@ -1,0 +1,46 @@
+// Compiled by `make typecheck` (tsc --strict, no output): pins what the
+// declarations promise an app developer. Lines marked @ts-expect-error must
+// stay errors.
+import { load, MarkUnreadError, type MarkUnreadClient, type MarkUnreadErrorCode, type MarkUnreadStats } from './markunread.js';
+
+async function usage(): Promise<void> {
+  const client: MarkUnreadClient = await load({
+    auth: { domain: 'example.bitrix24.com', accessToken: 't', refresh: async () => ({ accessToken: 'u' }) },
+    limits: { perSecond: 5, burst: 250 },
+    batch: true,
+    timeoutMs: 30_000,
+  });
+  const ok: true = await client.markUnread('chat29', 12);
+  await client.markUnread(256, '12', { signal: new AbortController().signal });
+
+  client.addEventListener('progress', (event) => {
+    const { settled, failed, queued, inFlight, dialogId, code } = event.detail;
+    const done: number = settled + failed + queued + inFlight;
+    const dialog: string | null = dialogId;
+    const why: MarkUnreadErrorCode | null = code;
+    void done, dialog, why;
+  });
+
+  const stats: MarkUnreadStats = client.stats();
+  const waiting: number = stats.queued + stats.inFlight + stats.status503 + stats.status429;
+
+  try {
+    await client.markUnread('chat29', 12);
+  } catch (err) {
+    if (err instanceof MarkUnreadError) {
+      const code: MarkUnreadErrorCode = err.code;
+      const status: number | undefined = err.status;
+      if (code === 'QUEUE_FULL' || code === 'expired_token' || code === 'SOME_FUTURE_CODE') void status;
+    }
+  }
+
+  // @ts-expect-error the dialog id is a string or a number
+  await client.markUnread(['chat29'], 12);
+  // @ts-expect-error limits take numbers
+  await load({ limits: { perSecond: '2' } });
+  // @ts-expect-error the explicit auth needs an access token
+  await load({ auth: { domain: 'example.bitrix24.com' } });
+  void ok, waiting;
+}
+
+void usage;
