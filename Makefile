@@ -53,6 +53,17 @@ test-go:
 test-wasm: tools
 	$(WITH_PORTAL) env $(WASM_ENV) PATH="$(WASM_LIB):$$PATH" $(GO) test ./wasm/...
 
+# Every fuzz target of the core (wasm/unread), natively, one after the other,
+# FUZZTIME each. Their seed corpora (wasm/unread/testdata/fuzz) also run in
+# plain go test; what fuzzing finds lands there too, as a failing input.
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz:
+	@for f in $$($(GO) test -list '^Fuzz' ./wasm/unread | grep '^Fuzz'); do \
+	  echo "fuzz: $$f for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./wasm/unread || exit 1; \
+	done
+
 test-js: package
 	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --test js/test/
 

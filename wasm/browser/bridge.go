@@ -9,6 +9,17 @@ import (
 	"github.com/markunread/markunread/wasm/unread"
 )
 
+// testHook is nil in the module. Only this package's tests set it, to make
+// the point named where panic on purpose and see the panic contained; each
+// point costs the module a nil check.
+var testHook func(where string)
+
+func hook(where string) {
+	if testHook != nil {
+		testHook(where)
+	}
+}
+
 // module is one loaded module: the core client and the shim's callbacks.
 type module struct {
 	client   *unread.Client
@@ -88,8 +99,18 @@ func (m *module) export(obj js.Value, name string, fn func(js.Value, []js.Value)
 
 // markUnread(dialogId, messageId, signal?) returns a Promise of true.
 // Arguments are checked before anything is queued: a bad one rejects at
-// once with the portal's own code and no request leaves the page.
-func (m *module) markUnread(_ js.Value, args []js.Value) any {
+// once with the portal's own code and no request leaves the page. A panic
+// before the call reaches the client is counted as a refused call, so
+// onSettle and stats still hear of it.
+func (m *module) markUnread(_ js.Value, args []js.Value) (result any) {
+	defer func() {
+		if p := recover(); p != nil {
+			err := panicError("markUnread", p)
+			m.client.Refuse(err)
+			result = m.rejected(err)
+		}
+	}()
+	hook("markUnread")
 	dialog, err := unread.ParseDialogID(toArg(arg(args, 0)))
 	if err == nil {
 		var message unread.MessageID
@@ -102,9 +123,12 @@ func (m *module) markUnread(_ js.Value, args []js.Value) any {
 }
 
 func (m *module) mark(dialog unread.DialogID, message unread.MessageID, signal js.Value) js.Value {
-	abort, stop := withSignal(signal)
 	return m.promise(func() (any, *unread.Error) {
+		// On the call's goroutine, so that stop runs whatever happens: a
+		// signal that fired before this point is seen as already aborted.
+		abort, stop := withSignal(signal)
 		defer stop()
+		hook("markUnread call")
 		if err := m.client.Mark(abort, dialog, message); err != nil {
 			return nil, err
 		}
@@ -113,15 +137,24 @@ func (m *module) mark(dialog unread.DialogID, message unread.MessageID, signal j
 }
 
 // promise returns a Promise settled by work, which runs on its own
-// goroutine. A panic in work rejects the Promise with INTERNAL_ERROR.
+// goroutine. A panic in work rejects the Promise with INTERNAL_ERROR and
+// counts as a refused call. (Only a panic inside the client itself,
+// after it queued the call, could make the call count twice.)
 func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 	var resolve, reject js.Value
-	executor := js.FuncOf(func(_ js.Value, args []js.Value) any {
+	var broken *unread.Error
+	executor := funcOf("the promise executor", func(args []js.Value) {
 		resolve, reject = arg(args, 0), arg(args, 1)
-		return nil
-	})
+	}, func(e *unread.Error) { broken = e })
 	p := jsPromise.New(executor)
 	executor.Release()
+	if broken != nil || reject.Type() != js.TypeFunction {
+		if broken == nil {
+			broken = &unread.Error{Code: unread.CodeInternal, Description: "the promise executor did not run"}
+		}
+		m.client.Refuse(broken)
+		return m.rejected(broken)
+	}
 	go func() {
 		var value any
 		var failure *unread.Error
@@ -129,6 +162,7 @@ func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 			defer func() {
 				if r := recover(); r != nil {
 					failure = panicError("markUnread", r)
+					m.client.Refuse(failure)
 				}
 			}()
 			value, failure = work()
@@ -216,7 +250,7 @@ func withSignal(signal js.Value) (*unread.Stop, func()) {
 			aborted()
 			return
 		}
-		onAbort = js.FuncOf(func(js.Value, []js.Value) any { aborted(); return nil })
+		onAbort = funcOf("the abort listener", func([]js.Value) { aborted() }, func(e *unread.Error) { abort.Fire(e) })
 		signal.Call("addEventListener", "abort", onAbort)
 		listening = true
 	})

@@ -33,6 +33,24 @@ func guard(what string, fn func()) (err error) {
 	return nil
 }
 
+// funcOf is js.FuncOf for a callback that JavaScript calls. A panic must
+// not unwind into the Go runtime's event handler: that ends the program
+// as surely as an uncaught panic anywhere. So fn's panic is recovered and
+// handed, as INTERNAL_ERROR naming what, to failed (if not nil), which
+// must settle whatever waited on fn.
+func funcOf(what string, fn func(args []js.Value), failed func(*unread.Error)) js.Func {
+	return js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer func() {
+			if p := recover(); p != nil && failed != nil {
+				_ = guard(what, func() { failed(panicError(what, p)) })
+			}
+		}()
+		hook(what)
+		fn(args)
+		return nil
+	})
+}
+
 func panicError(what string, p any) *unread.Error {
 	msg := "unknown panic"
 	switch v := p.(type) {
@@ -60,24 +78,24 @@ func await(stop <-chan struct{}, value js.Value, abort func()) (js.Value, error)
 	}
 	ch := make(chan result, 1)
 	var onValue, onError js.Func
-	release := func() {
+	// deliver releases both callbacks and gives the first result; a second
+	// one (a callback that panicked after delivering) is dropped.
+	deliver := func(r result) {
 		onValue.Release()
 		onError.Release()
+		select {
+		case ch <- r:
+		default:
+		}
 	}
-	onValue = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		release()
-		ch <- result{v: arg(args, 0)}
-		return nil
-	})
-	onError = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		release()
-		ch <- result{err: jsError(arg(args, 0))}
-		return nil
-	})
+	failed := func(e *unread.Error) { deliver(result{err: e}) }
+	onValue = funcOf("a promise callback", func(args []js.Value) { deliver(result{v: arg(args, 0)}) }, failed)
+	onError = funcOf("a promise callback", func(args []js.Value) { deliver(result{err: jsError(arg(args, 0))}) }, failed)
 	if err := guard("waiting for a promise", func() {
 		jsPromise.Call("resolve", value).Call("then", onValue, onError)
 	}); err != nil {
-		release()
+		onValue.Release()
+		onError.Release()
 		return js.Undefined(), err
 	}
 	select {

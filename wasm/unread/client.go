@@ -152,7 +152,8 @@ type call struct {
 	err       *Error
 	settled   bool
 	state     callState
-	attempts  int
+	attempts  int       // requests made for it
+	limited   int       // of them, answered QUERY_LIMIT_EXCEEDED
 	refreshed bool      // a token refresh was already done for it
 	notBefore time.Time // backing off until then
 }
@@ -567,8 +568,15 @@ func (c *Client) settle(cmds []*command, verdicts []verdict, t timing, token str
 }
 
 // retryLocked decides whether k is sent again after verdict v, and when.
+// Answers of a full portal bucket do not count against MaxAttempts: the
+// portal said "later", the filled local bucket makes the client wait for
+// it, and the call's Timeout bounds the wait. (A burst of 503s would
+// otherwise spend a call's whole budget in two seconds.)
 func (c *Client) retryLocked(k *call, v verdict, now time.Time) (bool, time.Time) {
-	if v.err == nil || v.next == settle || k.attempts >= c.cfg.MaxAttempts {
+	if v.next == retryLimited {
+		k.limited++
+	}
+	if v.err == nil || v.next == settle || k.attempts-k.limited >= c.cfg.MaxAttempts {
 		return false, time.Time{}
 	}
 	switch v.next {
@@ -592,8 +600,8 @@ func (c *Client) noteTimingLocked(t timing, limited bool, now time.Time) {
 	switch {
 	case limited && t.finish > 0 && t.operatingResetAt > t.finish:
 		// Measured on the portal's clock, so a skewed page clock does not matter.
-		wait := time.Duration((t.operatingResetAt - t.finish) * float64(time.Second))
-		until = now.Add(min(wait, maxOperatingWait))
+		wait := min(t.operatingResetAt-t.finish, maxOperatingWait.Seconds()) // before it can overflow
+		until = now.Add(time.Duration(wait * float64(time.Second)))
 	case limited: // self-hosted portals may not say when
 		until = now.Add(operatingUnknownWait)
 	case t.operating >= operatingSoftLimit:

@@ -510,3 +510,43 @@ func TestAStalledRequestEndsAtItsTimeoutAndIsRetried(t *testing.T) {
 		assert.Len(t, p.requests, 3)
 	})
 }
+
+func TestABurstOf503sDoesNotSpendTheRetryBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		busy := func() Response { return answer(503, `{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}`) }
+		p.script = []func() Response{busy, busy, busy, busy, busy, busy, busy, busy}
+		c := newTestClient(t, p, Config{MaxAttempts: 3})
+		require.Nil(t, c.Mark(nil, "chat1", 1))
+		assert.Len(t, p.requests, 9)
+		assert.Equal(t, 8, c.Stats().Status503)
+	})
+}
+
+func TestAPortalThatStaysFullEndsTheCallAtItsTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.hook = func(url.Values) (Response, bool) {
+			return answer(503, `{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}`), true
+		}
+		c := newTestClient(t, p, Config{Timeout: 10 * time.Second})
+		err := c.Mark(nil, "chat1", 1)
+		require.NotNil(t, err)
+		assert.Equal(t, CodeTimeout, err.Code)
+		// one request per drain step of the filled bucket: no faster than the portal drains
+		assert.InDelta(t, 20, len(p.requests), 2)
+	})
+}
+
+func TestAnAbsurdOperatingResetTimeIsCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.script = []func() Response{func() Response {
+			return answer(429, `{"error":"OPERATION_TIME_LIMIT","time":{"finish":1000,"operating":481,"operating_reset_at":1e300}}`)
+		}}
+		c := newTestClient(t, p, Config{Timeout: time.Hour})
+		start := time.Now()
+		require.Nil(t, c.Mark(nil, "chat1", 1))
+		assert.Equal(t, 10*time.Minute, time.Since(start).Truncate(time.Second))
+	})
+}
