@@ -514,7 +514,9 @@ func TestAStalledRequestEndsAtItsTimeoutAndIsRetried(t *testing.T) {
 func TestABurstOf503sDoesNotSpendTheRetryBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
-		busy := func() Response { return answer(503, `{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}`) }
+		busy := func() Response {
+			return answer(503, `{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}`)
+		}
 		p.script = []func() Response{busy, busy, busy, busy, busy, busy, busy, busy}
 		c := newTestClient(t, p, Config{MaxAttempts: 3})
 		require.Nil(t, c.Mark(nil, "chat1", 1))
