@@ -589,7 +589,7 @@ func (c *Client) retryLocked(k *call, v verdict, now time.Time) (bool, time.Time
 	case retryLimited, retryAfter:
 		return true, now // the bucket, or the pause, holds it back
 	}
-	return true, now.Add(backoff(k.attempts))
+	return true, now.Add(backoff(k.attempts - k.limited))
 }
 
 // noteTimingLocked reads the method's operating time. Once the portal
@@ -615,6 +615,7 @@ func (c *Client) noteTimingLocked(t timing, limited bool, now time.Time) {
 // backoff is capped exponential backoff with jitter: the n-th retry waits
 // between half and all of min(base*2^(n-1), cap).
 func backoff(n int) time.Duration {
+	n = max(n, 1)
 	d := backoffCap
 	if n < 16 {
 		d = min(backoffBase<<(n-1), backoffCap)
