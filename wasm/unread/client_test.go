@@ -43,6 +43,30 @@ func dialogs(n int) []DialogID {
 	return ds
 }
 
+type mark struct {
+	dialog  DialogID
+	message MessageID
+}
+
+// markTogether makes marks wait together: a first call holds the client's
+// one request slot (MaxInFlight 1) until all of marks are queued behind it,
+// so they leave in one request. p.script's answers come after the first's.
+func markTogether(c *Client, p *fakePortal, marks ...mark) []*Error {
+	release := make(chan struct{})
+	p.script = append([]func() Response{func() Response { <-release; return answer(200, `{"result":true}`) }}, p.script...)
+	go c.Mark(nil, "chat1", 1)
+	synctest.Wait()
+	errs := make([]*Error, len(marks))
+	var wg sync.WaitGroup
+	for i, m := range marks {
+		wg.Go(func() { errs[i] = c.Mark(nil, m.dialog, m.message) })
+	}
+	synctest.Wait()
+	close(release)
+	wg.Wait()
+	return errs
+}
+
 func TestOneWaitingCallGoesAsAPlainRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
@@ -78,21 +102,8 @@ func TestWaitingCallsGoAsOneBatch(t *testing.T) {
 func TestBatchMapsEachCommandErrorToItsCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
-		p.hook = nil
 		c := newTestClient(t, p, Config{MaxInFlight: 1})
-		// Hold the first request so the next three wait together.
-		block := make(chan struct{})
-		p.script = []func() Response{func() Response { <-block; return answer(200, `{"result":true}`) }}
-		go c.Mark(nil, "chat1", 1)
-		synctest.Wait()
-		var errs [3]*Error
-		var wg sync.WaitGroup
-		wg.Go(func() { errs[0] = c.Mark(nil, "chat2", 7) })
-		wg.Go(func() { errs[1] = c.Mark(nil, "chat3", 7) })
-		wg.Go(func() { errs[2] = c.Mark(nil, "chat4", 7) })
-		synctest.Wait()
 		// The portal refuses chat3 inside the batch.
-		p.mu.Lock()
 		p.hook = func(form url.Values) (Response, bool) {
 			results, failures := map[string]any{}, map[string]any{}
 			for _, key := range []string{"c0", "c1", "c2"} {
@@ -104,9 +115,7 @@ func TestBatchMapsEachCommandErrorToItsCaller(t *testing.T) {
 			}
 			return Response{Status: 200, JSON: map[string]any{"result": map[string]any{"result": results, "result_error": failures}}}, true
 		}
-		p.mu.Unlock()
-		close(block)
-		wg.Wait()
+		errs := markTogether(c, p, mark{"chat2", 7}, mark{"chat3", 7}, mark{"chat4", 7})
 		assert.Nil(t, errs[0])
 		require.NotNil(t, errs[1])
 		assert.Equal(t, "ACCESS_ERROR", errs[1].Code)
@@ -127,19 +136,8 @@ func TestTwoWaitingMarksOfOneDialogBecomeOneCommandWithTheLowerID(t *testing.T) 
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
 		c := newTestClient(t, p, Config{MaxInFlight: 1})
-		block := make(chan struct{})
-		p.script = []func() Response{func() Response { <-block; return answer(200, `{"result":true}`) }}
-		go c.Mark(nil, "chat1", 1)
-		synctest.Wait()
-		var errs [3]*Error
-		var wg sync.WaitGroup
-		wg.Go(func() { errs[0] = c.Mark(nil, "chat29", 15) })
-		wg.Go(func() { errs[1] = c.Mark(nil, "chat29", 12) })
-		wg.Go(func() { errs[2] = c.Mark(nil, "sg7", 3) })
-		synctest.Wait()
-		close(block)
-		wg.Wait()
-		assert.Equal(t, [3]*Error{}, errs)
+		errs := markTogether(c, p, mark{"chat29", 15}, mark{"chat29", 12}, mark{"sg7", 3})
+		assert.Equal(t, []*Error{nil, nil, nil}, errs)
 		require.Len(t, p.requests, 2)
 		batch := p.requests[1]
 		cmds := []string{batch.Get("cmd[c0]"), batch.Get("cmd[c1]")}
@@ -153,27 +151,17 @@ func TestMergedCallersShareTheCommandsError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
 		c := newTestClient(t, p, Config{MaxInFlight: 1})
-		block := make(chan struct{})
-		p.script = []func() Response{
-			func() Response { <-block; return answer(200, `{"result":true}`) },
-			func() Response {
-				return answer(403, `{"error":"ACCESS_ERROR","error_description":"no access"}`)
-			},
-		}
-		go c.Mark(nil, "chat1", 1)
-		synctest.Wait()
-		var errs [2]*Error
-		var wg sync.WaitGroup
-		wg.Go(func() { errs[0] = c.Mark(nil, "chat29", 15) })
-		wg.Go(func() { errs[1] = c.Mark(nil, "chat29", 12) })
-		synctest.Wait()
-		close(block)
-		wg.Wait()
+		p.script = []func() Response{func() Response {
+			return answer(403, `{"error":"ACCESS_ERROR","error_description":"no access"}`)
+		}}
+		errs := markTogether(c, p, mark{"chat29", 15}, mark{"chat29", 12})
 		for _, err := range errs {
 			require.NotNil(t, err)
 			assert.Equal(t, "ACCESS_ERROR", err.Code)
 			assert.Equal(t, 403, err.Status)
 		}
+		require.Len(t, p.requests, 2)
+		assert.Equal(t, "12", p.requests[1].Get("MESSAGE_ID"))
 	})
 }
 
