@@ -81,8 +81,14 @@ func ParseMessageID(a Arg) (MessageID, *Error) {
 		if !allDigits(s) || s[0] == '0' {
 			return 0, newError(CodeMessageID, "message id "+quote(s)+" is not a plain positive decimal integer")
 		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n > maxSafeInteger {
+		// At most 16 digits fit below 2^53; summed by hand, because
+		// strconv.ParseInt's error type brings strconv's quoting into the
+		// module.
+		var n int64
+		for i := 0; i < len(s) && n <= maxSafeInteger; i++ {
+			n = n*10 + int64(s[i]-'0')
+		}
+		if len(s) > 16 || n > maxSafeInteger {
 			return 0, newError(CodeMessageID, "message id "+quote(s)+" is above 2^53-1")
 		}
 		return MessageID(n), nil
