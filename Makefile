@@ -90,6 +90,9 @@ chromium:
 size: build
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint $(DIST)/markunread.wasm $(BIN)/floor.wasm
+	@echo "packages in the module beyond the floor's:"
+	@$(WASM_ENV) $(GO) list -deps ./tools/floor | sort > $(BIN)/floor.deps
+	@$(WASM_ENV) $(GO) list -deps ./wasm/cmd/markunread | sort | comm -13 $(BIN)/floor.deps - | tr '\n' ' '; echo
 
 # Figures, not pass/fail, in headless Chromium against the in-process
 # emulator: limits, start-up against the floor, round trip (tools/bench).

@@ -540,3 +540,21 @@ func TestAnAbsurdOperatingResetTimeIsCapped(t *testing.T) {
 		assert.Equal(t, 10*time.Minute, time.Since(start).Truncate(time.Second))
 	})
 }
+
+func TestNearTheOperatingBudgetRequestsAreSpacedOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.hook = func(form url.Values) (Response, bool) {
+			return answer(200, `{"result":true,"time":{"operating":400,"operating_reset_at":2000,"finish":1000}}`), true
+		}
+		c := newTestClient(t, p, Config{BatchSize: 1, MaxInFlight: 1})
+		start := time.Now()
+		for _, err := range markAll(c, dialogs(5), 1) {
+			require.Nil(t, err)
+		}
+		// After each answer that says 400 s of the 480 s budget are used,
+		// the next request waits a second.
+		assert.GreaterOrEqual(t, time.Since(start), 4*time.Second)
+		assert.Equal(t, 0, c.Stats().Status429)
+	})
+}
