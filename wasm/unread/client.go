@@ -139,6 +139,7 @@ type Client struct {
 	bucket      *Bucket
 	queue       []*call // FIFO; settled calls are swept lazily
 	requests    int     // requests under way
+	partials    int     // of them, requests with room for more commands
 	pausedUntil time.Time
 	closed      bool
 	stats       Stats
@@ -366,7 +367,7 @@ func (c *Client) nextLocked(now time.Time) ([]*command, time.Duration) {
 	}
 	// Sweep settled calls and find the earliest backoff among the rest.
 	live := c.queue[:0]
-	var ready bool
+	var ready int
 	var earliest time.Time
 	for _, k := range c.queue {
 		if k.settled {
@@ -374,25 +375,32 @@ func (c *Client) nextLocked(now time.Time) ([]*command, time.Duration) {
 		}
 		live = append(live, k)
 		if !k.notBefore.After(now) {
-			ready = true
+			ready++
 		} else if earliest.IsZero() || k.notBefore.Before(earliest) {
 			earliest = k.notBefore
 		}
 	}
 	clear(c.queue[len(live):])
 	c.queue = live
-	if !ready {
+	if ready == 0 {
 		if earliest.IsZero() {
 			return nil, 0
 		}
 		return nil, earliest.Sub(now)
+	}
+	// Calls that arrive while a request with room to spare is under way
+	// wait for it and leave together, unless they fill a request of their
+	// own: page code that calls markUnread in a loop then costs a few
+	// batches, not a string of single requests. A lone call never waits.
+	if c.partials > 0 && ready < c.cfg.BatchSize {
+		return nil, 0 // woken when that request ends
 	}
 	if d := c.bucket.Delay(now); d > 0 {
 		return nil, d
 	}
 	cmds := c.takeLocked(now)
 	c.bucket.Add(now)
-	c.requests++
+	c.requestStartedLocked(cmds)
 	c.stats.Requests++
 	c.stats.Commands += len(cmds)
 	if len(cmds) > 1 {
@@ -436,6 +444,20 @@ func (c *Client) takeLocked(now time.Time) []*command {
 	return cmds
 }
 
+func (c *Client) requestStartedLocked(cmds []*command) {
+	c.requests++
+	if len(cmds) < c.cfg.BatchSize {
+		c.partials++
+	}
+}
+
+func (c *Client) requestEndedLocked(cmds []*command) {
+	c.requests--
+	if len(cmds) < c.cfg.BatchSize {
+		c.partials--
+	}
+}
+
 // send makes one request for cmds and deals with its answer.
 func (c *Client) send(cmds []*command) {
 	creds, err := c.session.credentials(c.closing.Done())
@@ -448,7 +470,7 @@ func (c *Client) send(cmds []*command) {
 		}
 	}
 	c.mu.Lock()
-	c.requests--
+	c.requestEndedLocked(cmds)
 	var done []*Progress
 	for _, cmd := range cmds {
 		for _, k := range cmd.calls {
@@ -518,7 +540,7 @@ func (c *Client) post(cmds []*command, base, token string) {
 func (c *Client) settle(cmds []*command, verdicts []verdict, t timing, token string) {
 	now := time.Now()
 	c.mu.Lock()
-	c.requests--
+	c.requestEndedLocked(cmds)
 	var limited, operating bool
 	var retry []*call
 	var done []*Progress

@@ -558,3 +558,24 @@ func TestNearTheOperatingBudgetRequestsAreSpacedOut(t *testing.T) {
 		assert.Equal(t, 0, c.Stats().Status429)
 	})
 }
+
+func TestCallsArrivingOneByOneGatherBehindARequestWithRoomToSpare(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		c := newTestClient(t, p, Config{})
+		// As page code calling markUnread in a loop: the client sees each
+		// call before the next arrives.
+		var wg sync.WaitGroup
+		for _, d := range dialogs(80) {
+			wg.Go(func() { require.Nil(t, c.Mark(nil, d, 1)) })
+			synctest.Wait()
+		}
+		wg.Wait()
+		// The first call goes at once; the other 79 wait for it and go as a
+		// full batch of 50 and one of 29.
+		s := c.Stats()
+		assert.Equal(t, 3, s.Requests)
+		assert.Equal(t, 80, s.Commands)
+		assert.Len(t, p.unread, 80)
+	})
+}
