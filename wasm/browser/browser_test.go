@@ -112,7 +112,7 @@ func TestFetchWithNoServerIsANetworkError(t *testing.T) {
 	require.Error(t, err)
 }
 
-func TestFetchIsAbortedWhenTheContextEnds(t *testing.T) {
+func TestFetchIsAbortedWhenItsStopFires(t *testing.T) {
 	p := portalFromEnv(t)
 	p.reset(t, `{"faults":{"rate":1,"seed":1,"kinds":["stall"]}}`)
 	defer p.reset(t, `{}`)
