@@ -47,19 +47,8 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(profile)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 800),
-	)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], HeadlessChromium(chromium, profile)...)
+	opts = append(opts, chromedp.WindowSize(1280, 800))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	// Attaching to an out-of-process iframe makes chromedp log a harmless
