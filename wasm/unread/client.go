@@ -211,7 +211,7 @@ func (c *Client) Mark(abort *Stop, dialog DialogID, message MessageID) *Error {
 
 	// Timers here are AfterFuncs: time.NewTimer's channel carries time.Time
 	// values through an interface, which keeps Time's formatting code (about
-	// 15 KB brotli) in the module.
+	// 17 KB brotli) in the module.
 	timeout := NewStop()
 	defer timeout.FireAfter(c.cfg.Timeout, nil).Stop()
 	var gaveUp *Error
