@@ -63,9 +63,8 @@ func runMarks(t *testing.T, fr *frame, n, base int, spacing time.Duration) runRe
 func expiryRun(t *testing.T, page string) {
 	const lifetime = 5 * time.Second
 	e := newEnv(t, devportal.Config{TokenLifetime: lifetime})
-	tab := newTab(t, 90*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL(page, 1))))
-	fr := e.appFrames(tab, 1)[0]
+	_, frames := e.openPortal(page, 1, 90*time.Second)
+	fr := frames[0]
 	harnessReady(t, fr)
 
 	first := runMarks(t, fr, 200, 1000, lifetime*6/5/200)
@@ -109,9 +108,8 @@ func TestOfficialSDKFrameAsAuthMarksAcrossTokenExpiry(t *testing.T) {
 func TestOfficialSDKFrameInitializesAgainstTheEmulator(t *testing.T) {
 	needSDK(t)
 	e := newEnv(t, devportal.Config{})
-	tab := newTab(t, 60*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/t/sdk.html", 1))))
-	fr := e.appFrames(tab, 1)[0]
+	tab, frames := e.openPortal("/t/sdk.html", 1, 60*time.Second)
+	fr := frames[0]
 	harnessReady(t, fr)
 
 	launched, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('form.launch input[name=AUTH_ID]').value`))

@@ -36,9 +36,8 @@ func markInDemo(t *testing.T, fr *frame, dialog, message string) string {
 func TestDemoInPortalMarksUnreadWithTheParentsToken(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
-	tab := newTab(t, 60*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/", 1))))
-	fr := e.appFrames(tab, 1)[0]
+	tab, frames := e.openPortal("/", 1, 60*time.Second)
+	fr := frames[0]
 
 	result := markInDemo(t, fr, "chat29", "12")
 	assert.Equal(t, "true", result, "the page's result")
@@ -66,9 +65,8 @@ func TestDemoInPortalMarksUnreadWithTheParentsToken(t *testing.T) {
 func TestDemoRefusesBadArgumentsLocallyWithTheServersCode(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
-	tab := newTab(t, 60*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/", 1))))
-	fr := e.appFrames(tab, 1)[0]
+	_, frames := e.openPortal("/", 1, 60*time.Second)
+	fr := frames[0]
 
 	for _, c := range []struct{ dialog, message, code string }{
 		{"chat29", "12abc", "MESSAGE_ID_ERROR"},
@@ -90,11 +88,10 @@ func TestDemoRefusesBadArgumentsLocallyWithTheServersCode(t *testing.T) {
 func TestDemoUnderStrictCSPLoadsAndMarksWithoutViolations(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
-	tab := newTab(t, 60*time.Second)
 	// The page parameter carries the app page's own query; the parent keeps it
 	// and adds the launch parameters.
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/?csp=strict", 1))))
-	fr := e.appFrames(tab, 1)[0]
+	_, frames := e.openPortal("/?csp=strict", 1, 60*time.Second)
+	fr := frames[0]
 	assert.Contains(t, fr.url, "csp=strict")
 
 	assert.Equal(t, "true", markInDemo(t, fr, "chat7", "3"))
@@ -130,9 +127,7 @@ func TestDemoUnderStrictCSPLoadsAndMarksWithoutViolations(t *testing.T) {
 func TestDemoTwoAppFramesMarkEachWithItsOwnToken(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
-	tab := newTab(t, 60*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/", 2))))
-	frames := e.appFrames(tab, 2)
+	tab, frames := e.openPortal("/", 2, 60*time.Second)
 
 	launched, err := chromedp.Run(tab, chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll('form.launch input[name=AUTH_ID]'), (i) => i.value)`))
@@ -152,9 +147,8 @@ func TestDemoTwoAppFramesMarkEachWithItsOwnToken(t *testing.T) {
 func TestDemoBulkMarkShowsProgressStatsAndEachFailure(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
-	tab := newTab(t, 60*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/", 1))))
-	fr := e.appFrames(tab, 1)[0]
+	tab, frames := e.openPortal("/", 1, 60*time.Second)
+	fr := frames[0]
 	waitText(t, fr.ctx, "#status", func(s string) bool { return s == "Ready." }, 25*time.Second)
 
 	// 120 generated dialogs, then the default list with one bad id in it.

@@ -246,6 +246,15 @@ type frame struct {
 	console *consoleLog
 }
 
+// openPortal opens a new tab (closed after timeout) on the parent page
+// hosting page in n app iframes, and returns the tab and the frames.
+func (e *env) openPortal(page string, n int, timeout time.Duration) (context.Context, []*frame) {
+	e.t.Helper()
+	tab := newTab(e.t, timeout)
+	require.NoError(e.t, chromedp.Do(tab, chromedp.Navigate(e.parentURL(page, n))))
+	return tab, e.appFrames(tab, n)
+}
+
 // appFrames waits until the tab has n iframes on the app origin, attaches to
 // each (in the order of their APP_SID in the parent page) and returns them.
 func (e *env) appFrames(tab context.Context, n int) []*frame {

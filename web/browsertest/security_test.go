@@ -22,9 +22,8 @@ import (
 func TestSecurityNoTokenInAnyURL(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{TokenLifetime: 2 * time.Second})
-	tab := newTab(t, 60*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/t/harness.html", 1))))
-	fr := e.appFrames(tab, 1)[0]
+	_, frames := e.openPortal("/t/harness.html", 1, 60*time.Second)
+	fr := frames[0]
 	harnessReady(t, fr)
 	assert.Equal(t, 10, runMarks(t, fr, 10, 1, 0).OK)
 	time.Sleep(2500 * time.Millisecond)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -15,9 +14,8 @@ import (
 func TestShimLoadsWasmServedWithWrongMIMEAndWarns(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
-	tab := newTab(t, 60*time.Second)
-	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.parentURL("/t/badmime.html", 1))))
-	fr := e.appFrames(tab, 1)[0]
+	_, frames := e.openPortal("/t/badmime.html", 1, 60*time.Second)
+	fr := frames[0]
 	harnessReady(t, fr)
 
 	// The server really sent the wrong type.
