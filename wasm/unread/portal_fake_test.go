@@ -28,10 +28,12 @@ type fakePortal struct {
 	hook     func(form url.Values) (Response, bool)
 	netFails int // the next n requests fail with no answer
 	stall    bool
+	license  string // what app.info says
+	appInfo  int    // app.info requests; they are not in requests
 }
 
 func newFakePortal() *fakePortal {
-	return &fakePortal{rate: 2, burst: 50, token: "good", expired: map[string]bool{}, unread: map[string]int64{}, latency: 20 * time.Millisecond}
+	return &fakePortal{rate: 2, burst: 50, token: "good", license: "ru_pro", expired: map[string]bool{}, unread: map[string]int64{}, latency: 20 * time.Millisecond}
 }
 
 var dialogPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
@@ -50,6 +52,11 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	isAppInfo := strings.HasSuffix(rawURL, "/rest/app.info")
+	if isAppInfo {
+		p.appInfo++
+		return Response{Status: 200, JSON: map[string]any{"result": map[string]any{"LICENSE": p.license}}}, nil
+	}
 	p.requests = append(p.requests, form)
 	if p.stall {
 		p.mu.Unlock()
@@ -114,13 +121,14 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 	return errorAnswer(404, "ERROR_METHOD_NOT_FOUND", "Method not found!"), nil
 }
 
+// markLocked checks in the portal's order: MESSAGE_ID, then DIALOG_ID.
 func (p *fakePortal) markLocked(dialog, message string) Response {
-	if !dialogPattern.MatchString(dialog) {
-		return errorAnswer(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
-	}
 	id, _ := strconv.ParseInt(message, 10, 64)
 	if id <= 0 {
-		return errorAnswer(400, "MESSAGE_ID_ERROR", "Message ID can't be empty")
+		return errorAnswer(400, "MESSAGE_ID_ERROR", "First unread message id can't be empty")
+	}
+	if dialog == "0" || !dialogPattern.MatchString(dialog) {
+		return errorAnswer(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
 	}
 	d := strings.ToLower(dialog)
 	if old, ok := p.unread[d]; !ok || id < old {
@@ -139,7 +147,7 @@ type fakeAuth struct {
 	tokens    []string
 	at        int
 	refreshes int
-	block     bool // Refresh never answers (until ctx ends)
+	block     bool // Refresh never answers (until stop closes)
 	fail      error
 }
 

@@ -1,0 +1,69 @@
+package unread
+
+import "time"
+
+// Stats counts what a client has done. Queued and InFlight are calls now;
+// the rest are totals since the client started.
+type Stats struct {
+	Requests  int // requests sent, batches included
+	Batches   int // batch requests sent
+	Commands  int // im.dialog.unread commands sent, in batches or not; a retried call counts again
+	Retries   int // calls sent again after an attempt that did not settle them
+	Refreshes int // token refreshes started, early ones included
+	Queued    int // calls waiting to be sent
+	InFlight  int // calls in a request under way
+	Status503 int // answers QUERY_LIMIT_EXCEEDED: the portal's bucket was full
+	Status429 int // answers OPERATION_TIME_LIMIT: a method's operating time ran out
+	Abandoned int // requests given up on without an answer (a timeout or a fetch that ignored its abort)
+	Settled   int // calls settled
+	Succeeded int
+	Failed    int
+}
+
+// StatField is one counter of Stats as page JavaScript sees it.
+type StatField struct {
+	Name  string
+	Value int
+}
+
+// Fields lists the counters under their JavaScript names, in order. It is
+// the one list of them: the bridge, the shim, the type declarations and
+// the README are checked against it.
+func (s Stats) Fields() []StatField {
+	return []StatField{
+		{"requests", s.Requests}, {"batches", s.Batches}, {"commands", s.Commands},
+		{"retries", s.Retries}, {"refreshes", s.Refreshes}, {"queued", s.Queued},
+		{"inFlight", s.InFlight}, {"status503", s.Status503}, {"status429", s.Status429},
+		{"abandoned", s.Abandoned}, {"settled", s.Settled}, {"succeeded", s.Succeeded},
+		{"failed", s.Failed},
+	}
+}
+
+// Progress tells of one call that has just settled.
+type Progress struct {
+	Dialog  DialogID // empty for a call whose arguments were refused
+	Message MessageID
+	Bulk    bool
+	Err     *Error // nil when the mark was accepted
+	Stats   Stats
+}
+
+// LogEvent is one thing the client did that a caller cannot see. Kind is
+// one of the Log* constants; the other fields are set where they apply.
+type LogEvent struct {
+	Kind     string
+	Code     string        // the portal's or the module's code behind it
+	Text     string        // a sentence for people
+	Wait     time.Duration // how long sending waits because of it
+	Commands int           // commands concerned
+}
+
+// Kinds of LogEvent.
+const (
+	LogRetry      = "retry"       // calls go again after an answer that did not settle them
+	LogBucketFull = "bucket-full" // the portal's bucket was full: sending slows to its drain rate
+	LogBlocked    = "blocked"     // a method's operating time ran out: its calls wait
+	LogRefresh    = "refresh"     // the token is being refreshed
+	LogPlan       = "plan"        // the portal's plan was learned or recalled
+	LogAbandoned  = "abandoned"   // a request was given up on without an answer
+)
