@@ -227,6 +227,7 @@ func statsObject(s unread.Stats) js.Value {
 		{"retries", s.Retries}, {"refreshes", s.Refreshes}, {"queued", s.Queued},
 		{"inFlight", s.InFlight}, {"status503", s.Status503}, {"status429", s.Status429},
 		{"settled", s.Settled}, {"succeeded", s.Succeeded}, {"failed", s.Failed},
+		{"abandoned", Abandoned()},
 	} {
 		o.Set(f.name, f.value)
 	}
