@@ -13,10 +13,13 @@ WITH_PORTAL := $(BIN)/devportal -portal 127.0.0.1:0 -app localhost:0 -dist $(DIS
 
 .PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean
 
+# dist/wasm_exec.js is the toolchain's wasm_exec.js, unmodified, inside an ES
+# module that keeps it off the page's global object (js/wasm_exec.module.js).
 build: tools
 	mkdir -p $(DIST)
 	$(WASM_BUILD) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
-	cp $(WASM_LIB)/wasm_exec.js $(DIST)/wasm_exec.js
+	awk -v src=$(WASM_LIB)/wasm_exec.js '/^\/\/ @wasm_exec.js@$$/ { while ((getline line < src) > 0) print line; next } { print }' \
+	  js/wasm_exec.module.js > $(DIST)/wasm_exec.js
 	cp js/markunread.js js/auth.js js/markunread.d.ts $(DIST)/
 	$(BIN)/footprint -write $(DIST)/markunread.wasm
 
