@@ -118,7 +118,14 @@ func (m *module) export(obj js.Value, name string, fn func(js.Value, []js.Value)
 // markUnread(dialogId, messageId, signal?, bulk?) returns a Promise of
 // true. The core checks the arguments before anything is queued: a bad
 // one rejects with the portal's own code and no request leaves the page.
-func (m *module) markUnread(_ js.Value, args []js.Value) any {
+func (m *module) markUnread(_ js.Value, args []js.Value) (result any) {
+	defer func() {
+		if p := recover(); p != nil {
+			err := panicError("markUnread", p)
+			m.client.Contained(err)
+			result = m.rejected(err)
+		}
+	}()
 	hook("markUnread")
 	r := unread.MarkRequest{Dialog: toArg(arg(args, 0)), Message: toArg(arg(args, 1))}
 	_ = guard("reading bulk", func() { r.Bulk = arg(args, 3).Truthy() })
@@ -156,7 +163,9 @@ func (m *module) close(js.Value, []js.Value) any {
 }
 
 // promise returns a Promise settled by work, which runs on its own
-// goroutine. A panic in work rejects the Promise with INTERNAL_ERROR.
+// goroutine. A panic in work rejects the Promise with INTERNAL_ERROR and
+// counts as a contained call. (Only a panic inside the client itself,
+// after it queued the call, could make the call count twice.)
 func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 	var resolve, reject js.Value
 	var broken *unread.Error
@@ -169,6 +178,7 @@ func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 		if broken == nil {
 			broken = &unread.Error{Code: unread.CodeInternal, Description: "the promise executor did not run"}
 		}
+		m.client.Contained(broken)
 		return m.rejected(broken)
 	}
 	go func() {
@@ -178,6 +188,7 @@ func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 			defer func() {
 				if r := recover(); r != nil {
 					failure = panicError("markUnread", r)
+					m.client.Contained(failure)
 				}
 			}()
 			value, failure = work()

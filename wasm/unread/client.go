@@ -184,6 +184,16 @@ func (c *Client) Mark(r MarkRequest) *Error {
 	return k.err
 }
 
+// Contained counts a call that a contained panic ended before Mark saw it
+// (the boundary's own code failed): it settles, failed, and OnSettle
+// hears of it like any other call.
+func (c *Client) Contained(err *Error) {
+	c.mu.Lock()
+	p := c.settleLocked(&call{done: make(chan struct{})}, err)
+	c.mu.Unlock()
+	c.report(p)
+}
+
 func aborted(abort *Stop) *Error {
 	if why := abort.Why(); why != nil {
 		return why
