@@ -208,23 +208,28 @@ func (p *Pacer) mustCross(now time.Time) bool {
 }
 
 // Observe reads the time block of a method's successful answer: near the
-// budget, requests are spaced out; the reset time is kept for a block.
-// Times on the portal's clock are turned into spans, so a skewed page
-// clock does not matter.
+// budget, requests are spaced out, and the reset time is kept for a block.
+// A reset that came with little budget used is not kept: the portal sends
+// one on every answer, an hour's tenth after its oldest counted call
+// (docs/bitrix24.md#f-otl-reset-at), so it says nothing of when a block met
+// later lifts. Times on the portal's clock are turned into spans, so a
+// skewed page clock does not matter.
 func (p *Pacer) Observe(now time.Time, method string, t timing) {
-	if t.resetAt > 0 && t.finish > 0 {
-		if span, ok := clockSpan(t.resetAt - t.finish); ok {
-			p.resets[method] = now.Add(span)
-		}
+	if t.operating < operatingSoftLimit {
+		delete(p.resets, method)
+		return
 	}
-	if t.operating >= operatingSoftLimit {
-		p.spacedUntil = later(p.spacedUntil, now.Add(operatingSpacing))
+	if span, ok := clockSpan(t.resetAt - t.finish); ok && t.resetAt > 0 && t.finish > 0 {
+		p.resets[method] = now.Add(span)
 	}
+	p.spacedUntil = later(p.spacedUntil, now.Add(operatingSpacing))
 }
 
 // Reopens says when method, just answered OPERATION_TIME_LIMIT, may be
 // sent again: at the reset time its last successful answer gave, when that
-// is still ahead; otherwise after *pause, which then doubles (a probe).
+// answer showed the budget nearly spent and the time is still ahead
+// (docs/bitrix24.md#f-otl-limit); otherwise after *pause, which then
+// doubles (a probe), so a block that lifts early is not waited out.
 func (p *Pacer) Reopens(now time.Time, method string, pause *time.Duration) time.Time {
 	if at, ok := p.resets[method]; ok && at.After(now) {
 		return at
