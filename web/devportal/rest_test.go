@@ -2,9 +2,9 @@ package devportal
 
 import (
 	"net/http"
-	"strings"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
