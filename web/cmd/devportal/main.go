@@ -44,8 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	appAddr := fs.String("app", "localhost:8081", "app origin listen address; must be a different origin from -portal")
 	appDir := fs.String("app-dir", "web/app", "directory served at / on the app origin")
 	distDir := fs.String("dist", "dist", "directory served at /dist/ on the app origin")
-	rate := fs.Float64("rate", devportal.DefaultRate, "leaky bucket drain per second")
-	burst := fs.Int("burst", devportal.DefaultBurst, "leaky bucket size")
+	rate := fs.Float64("rate", devportal.DefaultRate, "leaky bucket drain per second (default 5 on an enterprise -license)")
+	burst := fs.Int("burst", devportal.DefaultBurst, "leaky bucket size (default 250 on an enterprise -license)")
 	prefill := fs.Float64("prefill", 0, "bucket counter at start")
 	tokenLifetime := fs.Duration("token-lifetime", devportal.DefaultTokenLifetime, "access token lifetime")
 	opBudget := fs.Duration("operating-budget", devportal.DefaultOperatingBudget, "per-method operating-time budget in the window")
@@ -53,8 +53,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	faultRate := fs.Float64("faults", 0, "probability of a fault per REST request")
 	faultSeed := fs.Int64("fault-seed", 1, "seed of the fault generator")
 	faultKinds := fs.String("fault-kinds", "", "comma list of fault kinds (default all: "+strings.Join(devportal.FaultKinds, ",")+")")
+	license := fs.String("license", devportal.DefaultLicense, "app.info LICENSE, <lang>_<plan>; an ent* plan (e.g. ru_ent250) gets the 5/250 bucket")
+	selfHosted := fs.Bool("self-hosted", false, "a self-hosted portal: no operating time in answers, no operating-time limit")
+	movedTo := fs.String("moved-to", "", "a renamed portal: every REST call answers 302 to this base URL")
+	latency := fs.Duration("latency", 0, "delay of every REST answer (the bucket counts requests on arrival)")
+	requestCap := fs.Duration("request-cap", devportal.DefaultRequestCap, "longest a REST request may take; later answers are cut with 504")
+	corsOn503 := fs.Bool("cors-on-503", true, "send the CORS headers on 503 QUERY_LIMIT_EXCEEDED")
+	blocks := blockFlag{}
+	fs.Var(blocks, "block", "METHOD=DURATION: the method answers OPERATION_TIME_LIMIT for that long from start (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	// The plan decides the bucket unless -rate/-burst say otherwise.
+	setFlags := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+	if !setFlags["rate"] {
+		*rate = 0
+	}
+	if !setFlags["burst"] {
+		*burst = 0
 	}
 	var kinds []string
 	if *faultKinds != "" {
@@ -97,6 +114,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		TokenLifetime:   *tokenLifetime,
 		AppURL:          appURL + "/",
 		Faults:          devportal.Faults{Rate: *faultRate, Seed: *faultSeed, Kinds: kinds},
+		License:         *license,
+		SelfHosted:      *selfHosted,
+		MovedTo:         *movedTo,
+		Latency:         *latency,
+		RequestCap:      *requestCap,
+		NoCORSOn503:     !*corsOn503,
+		Blocks:          blocks,
 	})
 	ps := &http.Server{Handler: portal.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	as := &http.Server{Handler: devportal.AppHandler(*appDir, *distDir), ReadHeaderTimeout: 10 * time.Second}
@@ -162,6 +186,30 @@ func baseURL(flagAddr string, addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// blockFlag collects -block METHOD=DURATION flags.
+type blockFlag map[string]time.Duration
+
+func (b blockFlag) String() string {
+	var parts []string
+	for m, d := range b {
+		parts = append(parts, m+"="+d.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+func (b blockFlag) Set(v string) error {
+	m, ds, ok := strings.Cut(v, "=")
+	if !ok || m == "" {
+		return errors.New("want METHOD=DURATION, e.g. im.dialog.unread=65s")
+	}
+	d, err := time.ParseDuration(ds)
+	if err != nil {
+		return err
+	}
+	b[m] = d
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -83,6 +83,20 @@ func TestExecModeTokenHasTheConfiguredLifetime(t *testing.T) {
 	assert.Contains(t, stdout.String(), `rest 401 {"error":"expired_token"`)
 }
 
+func TestExecModeBlockAndSelfHostedFlags(t *testing.T) {
+	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "-block", "im.dialog.unread=65s", "-license", "ru_ent250", "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, stderr.String())
+	assert.Contains(t, stdout.String(), `rest 429 {"error":"OPERATION_TIME_LIMIT","error_description":"Method is blocked due to operation time limit."}`+"\n")
+
+	stdout.Reset()
+	code = run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "-self-hosted", "-latency", "10ms", "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, stderr.String())
+	assert.Contains(t, stdout.String(), `rest 200 {"result":true`)
+	assert.NotContains(t, stdout.String(), `operating`)
+}
+
 func TestExecModeMissingCommandIs127(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "--", "/nonexistent/command"}, &stdout, &stderr)
@@ -115,6 +129,8 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 	assert.Equal(t, 2, run(context.Background(), []string{"-fault-kinds", "html500,bogus"}, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "bogus")
 	assert.Equal(t, 2, run(context.Background(), []string{"-nope"}, &stdout, &stderr))
+	assert.Equal(t, 2, run(context.Background(), []string{"-block", "im.dialog.unread"}, &stdout, &stderr))
+	assert.Equal(t, 2, run(context.Background(), []string{"-block", "im.dialog.unread=soon"}, &stdout, &stderr))
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
