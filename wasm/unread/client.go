@@ -25,6 +25,7 @@ type Client struct {
 	pacer    *Pacer
 	lanes    [2]lane // interactive, then bulk: interactive calls always go first
 	plan     planState
+	moved    *Error // the portal answered with a redirect: every call fails with it
 	base     string // the portal's base URL, once a request has been made
 	recalled bool   // the plan store was asked
 	closed   bool
@@ -139,6 +140,8 @@ func (c *Client) Mark(r MarkRequest) *Error {
 	case err != nil:
 	case c.closed:
 		err = newError(CodeClosed, "the client is closed")
+	case c.moved != nil:
+		err = c.moved
 	case ln.live >= ln.bound:
 		err = newError(CodeQueueFull, strconv.Itoa(ln.bound)+" "+laneName(r.Bulk)+" calls are already waiting or under way")
 	default:
@@ -294,38 +297,6 @@ func (c *Client) report(ps ...*Progress) {
 	for _, p := range ps {
 		if p != nil {
 			c.cfg.OnSettle(*p)
-		}
-	}
-}
-
-// log hands e to OnLog, in order, from a goroutine of its own: it may be
-// called with locks held, and OnLog may call back into the client.
-func (c *Client) log(e LogEvent) {
-	if c.cfg.OnLog == nil {
-		return
-	}
-	c.logMu.Lock()
-	c.logs = append(c.logs, e)
-	c.logMu.Unlock()
-	select {
-	case c.logWake <- struct{}{}:
-	default:
-	}
-}
-
-func (c *Client) forwardLogs() {
-	for {
-		select {
-		case <-c.logWake:
-		case <-c.closing.Done():
-			return
-		}
-		c.logMu.Lock()
-		events := c.logs
-		c.logs = nil
-		c.logMu.Unlock()
-		for _, e := range events {
-			c.cfg.OnLog(e)
 		}
 	}
 }

@@ -24,6 +24,7 @@ type fakePortal struct {
 	expired  map[string]bool   // tokens that answer expired_token
 	unread   map[string]int64  // dialog -> first unread message
 	requests []url.Values      // every request's form, in order
+	times    []time.Time       // when each of requests arrived
 	script   []func() Response // answers to give before the real ones, in order
 	hook     func(form url.Values) (Response, bool)
 	netFails int // the next n requests fail with no answer
@@ -58,6 +59,7 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 		return Response{Status: 200, JSON: map[string]any{"result": map[string]any{"LICENSE": p.license}}}, nil
 	}
 	p.requests = append(p.requests, form)
+	p.times = append(p.times, time.Now())
 	if p.stall {
 		p.mu.Unlock()
 		<-stop
@@ -71,7 +73,10 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 	if len(p.script) > 0 {
 		next := p.script[0]
 		p.script = p.script[1:]
-		return next(), nil
+		p.mu.Unlock() // a scripted answer may wait; other requests go on
+		r := next()
+		p.mu.Lock()
+		return r, nil
 	}
 	if p.hook != nil {
 		if r, ok := p.hook(form); ok {
