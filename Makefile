@@ -42,7 +42,7 @@ lint:
 
 # The TypeScript declarations, checked by the compiler (js/types-check.ts).
 typecheck:
-	npm ci --prefix js --no-audit --no-fund
+	npm ci --prefix js --no-audit --no-fund --loglevel=warn
 	cd js && npx tsc -p tsconfig.json
 
 # Native Go tests; the browser tests run in test-browser, once.
@@ -64,20 +64,22 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./wasm/unread || exit 1; \
 	done
 
+# node:test's mock timers are still "experimental" in Node 20: the warning says
+# nothing about this project, so it is not printed.
 test-js: package
-	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --test js/test/
+	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --disable-warning=ExperimentalWarning --test js/test/
 
 # The npm package, from dist/: bin/markunread-VERSION.tgz.
 VERSION = $(shell node -p "require('./js/package.json').version")
 package: build
-	cp js/package.json README.md $(DIST)/
-	cd $(DIST) && npm pack --pack-destination $(CURDIR)/$(BIN) >/dev/null
+	cp js/package.json README.md LICENSE $(DIST)/
+	cd $(DIST) && npm pack --loglevel=warn --pack-destination $(CURDIR)/$(BIN) >/dev/null
 	@echo "$(BIN)/markunread-$(VERSION).tgz"
 
 # Real-browser tests (web/browsertest): Debian's chromium driven by chromedp,
 # with the official SDK pinned in web/browsertest/sdk. Missing pieces fail here.
 test-browser: build chromium
-	npm ci --prefix web/browsertest/sdk --no-audit --no-fund
+	npm ci --prefix web/browsertest/sdk --no-audit --no-fund --loglevel=warn
 	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 ./web/browsertest/
 
 chromium:
