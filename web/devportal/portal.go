@@ -8,7 +8,8 @@
 //   - every /rest/ request first passes the portal's leaky bucket (see leakyBucket), then
 //     auth (param "auth"), then the method (see Portal.call);
 //   - a batch is one request in the bucket and carries up to 50 commands;
-//   - im.dialog.unread records state[lower(DIALOG_ID)] = min(existing, MESSAGE_ID);
+//   - im.dialog.unread records state[lower(DIALOG_ID)] = min(existing, MESSAGE_ID), and the
+//     messenger's counter of that dialog follows (see dialog);
 //   - a fault-injected request never records anything, so "true" always means recorded.
 package devportal
 
@@ -103,6 +104,9 @@ type Portal struct {
 	arrivals []time.Time // /rest/ arrivals in the last second, for MaxPerSecond
 	op       map[string]*operatingLog
 	unread   map[string]int64
+	dialogs  map[string]*dialog // the messenger behind unread (messenger.go)
+	markSeq  uint64             // accepted marks so far: orders the messenger list
+	changed  chan struct{}      // closed at the next mark or reset
 	stats    Stats
 	tokens   tokenStore
 	faults   faultState
@@ -132,6 +136,8 @@ func (p *Portal) resetLocked(cfg Config) {
 	p.arrivals = nil
 	p.op = map[string]*operatingLog{}
 	p.unread = map[string]int64{}
+	p.dialogs = map[string]*dialog{}
+	p.changedLocked()
 	p.stats = Stats{}
 	p.faults = newFaultState(p.cfg.Faults)
 }
