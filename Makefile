@@ -11,7 +11,7 @@ BIN       := bin
 # MARKUNREAD_PORTAL_URL, MARKUNREAD_APP_URL and MARKUNREAD_TOKEN on.
 WITH_PORTAL := $(BIN)/devportal -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
 
-.PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style
+.PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png
 
 build: tools
 	mkdir -p $(DIST)
@@ -81,6 +81,12 @@ package: build
 test-browser: build chromium
 	npm ci --prefix web/browsertest/sdk --no-audit --no-fund --loglevel=warn
 	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 ./web/browsertest/
+
+# The README's picture: the browser test that drives the demo takes it into
+# bin/screenshots/ (test artefacts stay out of dist/), and this copies it.
+demo-png: build chromium
+	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 -run '^TestDemoScreenshot$$' ./web/browsertest/
+	cp $(BIN)/screenshots/demo.png web/demo.png
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) || \
