@@ -11,7 +11,7 @@ BIN       := bin
 # MARKUNREAD_PORTAL_URL, MARKUNREAD_APP_URL and MARKUNREAD_TOKEN on.
 WITH_PORTAL := $(BIN)/devportal -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
 
-.PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png
+.PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png vite-fixture
 
 build: tools
 	mkdir -p $(DIST)
@@ -42,7 +42,7 @@ lint:
 
 # The TypeScript declarations, checked by the compiler (js/types-check.ts).
 typecheck:
-	npm ci --prefix js --no-audit --no-fund --loglevel=warn
+	npm ci --prefix js --no-audit --no-fund --loglevel=warn >/dev/null
 	cd js && npx tsc -p tsconfig.json
 
 # Native Go tests; the browser tests run in test-browser, once.
@@ -78,9 +78,15 @@ package: build
 
 # Real-browser tests (web/browsertest): Debian's chromium driven by chromedp,
 # with the official SDK pinned in web/browsertest/sdk. Missing pieces fail here.
-test-browser: build chromium
-	npm ci --prefix web/browsertest/sdk --no-audit --no-fund --loglevel=warn
+test-browser: build chromium vite-fixture
+	npm ci --prefix web/browsertest/sdk --no-audit --no-fund --loglevel=warn >/dev/null
 	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 ./web/browsertest/
+
+# The Vite app the browser tests build (web/browsertest/vite): its pinned
+# Vite, and the package as make package packs it, installed as a user would.
+vite-fixture: package
+	npm ci --prefix web/browsertest/vite --no-audit --no-fund --loglevel=warn >/dev/null
+	npm install --prefix web/browsertest/vite --no-save --no-audit --no-fund --loglevel=warn $(CURDIR)/$(BIN)/markunread-$(VERSION).tgz >/dev/null
 
 # The README's picture: the browser test that drives the demo takes it into
 # bin/screenshots/ (test artefacts stay out of dist/), and this copies it.
@@ -114,7 +120,7 @@ bench: build chromium
 # two plain CSS files. They are committed, so build, run and test need no npm
 # for them; this regenerates them after a change under web/style/.
 style:
-	npm ci --prefix web/style --no-audit --no-fund --loglevel=warn
+	npm ci --prefix web/style --no-audit --no-fund --loglevel=warn >/dev/null
 	cd web/style && for page in app:../app/b24.css portal:../devportal/portal.css; do \
 	  src=$${page%%:*}.css; out=$${page#*:}; \
 	  BROWSERSLIST_IGNORE_OLD_DATA=1 npx tailwindcss -c tailwind.config.cjs -i $$src -o $$out.tmp 2>$$out.log || { cat $$out.log; exit 1; }; \
