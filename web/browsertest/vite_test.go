@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,4 +122,51 @@ func serving(u string) bool {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// TestViteDevServerRunsInsideThePortalWithHotReload is the dev loop of the
+// README: `vite` (the dev server) behind -app-proxy, the app in the portal
+// page's iframe, its hot-reload channel (a WebSocket) connected through the
+// emulator, and a mark made with the package straight from node_modules.
+func TestViteDevServerRunsInsideThePortalWithHotReload(t *testing.T) {
+	needVite(t)
+	vite, err := filepath.Abs(filepath.Join(viteApp, "node_modules/.bin/vite"))
+	require.NoError(t, err)
+	port := freePort(t)
+	var devLog bytes.Buffer
+	dev := exec.Command(vite, "--host", "127.0.0.1", "--port", port, "--strictPort", "--clearScreen", "false")
+	dev.Dir = viteApp
+	dev.Stdout, dev.Stderr = &devLog, &devLog
+	require.NoError(t, dev.Start())
+	t.Cleanup(func() {
+		_ = dev.Process.Kill()
+		_ = dev.Wait()
+	})
+	target, _ := url.Parse("http://127.0.0.1:" + port)
+	if !serving(target.String() + "/") {
+		_ = dev.Process.Kill()
+		_ = dev.Wait()
+		t.Fatalf("vite did not answer: %s", devLog.String())
+	}
+
+	e := newEnvWithApp(t, devportal.Config{}, devportal.AppProxy(target))
+	_, frames := e.openPortal("/", 1, 60*time.Second)
+	fr := frames[0]
+	status := waitText(t, fr.ctx, "#status", func(s string) bool { return s != "Loading…" }, 30*time.Second)
+	require.Equal(t, "Ready.", status)
+	require.NoError(t, chromedp.Do(fr.ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('dialog').value = 'sg9'`),
+		chromedp.Click(`#mark button`),
+	))
+	assert.Equal(t, "true", waitText(t, fr.ctx, "#result", func(s string) bool { return s != "—" }, 20*time.Second))
+	assert.Equal(t, map[string]int64{"sg9": 7}, e.portal.Unread())
+
+	// Vite's client says so in the console once its WebSocket is open.
+	connected := func(c consoleEntry) bool { return strings.Contains(c.Text, "[vite] connected") }
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fr.console.matching(connected)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.NotEmpty(t, fr.console.matching(connected), "the hot-reload channel did not connect; console: %v", fr.console.all())
+	assert.Empty(t, fr.console.matching(func(c consoleEntry) bool { return c.Level == "error" }), "errors in the app's console")
 }
