@@ -25,8 +25,10 @@ tools:
 	$(GO) build -o $(BIN)/devportal ./web/cmd/devportal
 	$(GO) build -o $(BIN)/footprint ./tools/footprint
 
+# The built emulator replaces the recipe's shell: make's child is the emulator
+# itself, and it exits when make does (README: The local portal emulator).
 run: build
-	$(BIN)/devportal -dist $(DIST) -app-dir web/app
+	exec $(BIN)/devportal -dist $(DIST) -app-dir web/app
 
 test: build lint typecheck test-go test-wasm test-js test-browser
 
