@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -200,4 +201,17 @@ func TestBadAppProxyIsAUsageError(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	assert.Equal(t, 2, run(context.Background(), []string{"-app-proxy", "localhost:5173"}, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "want a dev server's URL, such as http://localhost:5173")
+}
+
+func TestAppProxyFlagPutsTheDevServerOnTheAppOrigin(t *testing.T) {
+	dev := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "dev server: %s %s", r.Method, r.URL.Path)
+	}))
+	defer dev.Close()
+	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "localhost:0", "-app-proxy", dev.URL, "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, stderr.String())
+	// The child POSTs a launch form (AUTH_ID=x) to the app origin's "/".
+	assert.Contains(t, stdout.String(), "app 200 dev server: GET /")
 }
