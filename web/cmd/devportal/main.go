@@ -184,7 +184,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// watchParent calls orphaned when the process's parent is no longer parent (it
+// watchParent calls orphaned when parent is no longer the process's parent (it
 // exited, and the process was handed to init or a subreaper): the emulator does not
 // outlive whatever started it, such as `go run` or make, when that is killed.
 func watchParent(ctx context.Context, parent int, every time.Duration, orphaned func()) {
