@@ -153,13 +153,14 @@ type fakeAuth struct {
 	at        int
 	refreshes int
 	block     bool // Refresh never answers (until stop closes)
+	expiresIn time.Duration
 	fail      error
 }
 
 func (a *fakeAuth) Token(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil
 }
 
 func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
@@ -178,5 +179,5 @@ func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.at++
-	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil
 }

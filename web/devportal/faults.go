@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -39,7 +40,7 @@ type faultState struct {
 func newFaultState(f Faults) faultState {
 	var kinds []string
 	for _, k := range f.Kinds {
-		if validFaultKind(k) {
+		if slices.Contains(FaultKinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -129,14 +130,4 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// validFaultKind reports whether k is a known fault kind.
-func validFaultKind(k string) bool {
-	for _, x := range FaultKinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }

@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -86,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *faultKinds != "" {
 		for k := range strings.SplitSeq(*faultKinds, ",") {
 			k = strings.TrimSpace(k)
-			if !contains(devportal.FaultKinds, k) {
+			if !slices.Contains(devportal.FaultKinds, k) {
 				fmt.Fprintf(stderr, "devportal: unknown fault kind %q\n", k)
 				return 2
 			}
@@ -261,13 +262,4 @@ func (b blockFlag) Set(v string) error {
 	}
 	b[m] = d
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
