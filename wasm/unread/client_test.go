@@ -447,7 +447,7 @@ func TestOneRefreshServesEveryCallThatMetTheExpiredToken(t *testing.T) {
 		for _, err := range errs {
 			require.Nil(t, err)
 		}
-		assert.Equal(t, 1, auth.refreshes)
+		assert.Equal(t, 1, auth.refreshCount())
 		assert.Equal(t, 1, c.Stats().Refreshes)
 		assert.Len(t, p.unread, 200)
 	})
@@ -464,7 +464,7 @@ func TestASecondAuthFailureSurfacesThePortalsCode(t *testing.T) {
 		assert.Equal(t, CodeInvalidToken, err.Code)
 		assert.Equal(t, 401, err.Status)
 		assert.Equal(t, 2, err.Attempts)
-		assert.Equal(t, 1, auth.refreshes)
+		assert.Equal(t, 1, auth.refreshCount())
 	})
 }
 
@@ -482,7 +482,7 @@ func TestARefreshThatDoesNotAnswerFailsTheWaitingCalls(t *testing.T) {
 			assert.Contains(t, err.Description, "did not answer within 4s")
 		}
 		assert.Less(t, time.Since(start), 5*time.Second)
-		assert.Equal(t, 1, auth.refreshes)
+		assert.Equal(t, 1, auth.refreshCount())
 	})
 }
 

@@ -63,7 +63,7 @@ func TestATokenNearItsExpiryIsRefreshedBeforeUse(t *testing.T) {
 		p.token = "second"
 		p.expired["first"] = true
 		require.Nil(t, c.Mark(req(nil, "chat2", 1)))
-		assert.Equal(t, 1, auth.refreshes)
+		assert.Equal(t, 1, auth.refreshCount())
 		assert.Equal(t, 1, c.Stats().Refreshes, "the early refresh is counted")
 		assert.Len(t, p.requests, 2, "the expiring token was never sent")
 		assert.Equal(t, "second", p.requests[1].Get("auth"))

@@ -59,15 +59,17 @@ func TestAClickGoesInTheNextRequestWhileABulkJobWaits(t *testing.T) {
 		}
 		synctest.Wait()
 		time.Sleep(3 * time.Second) // the bulk job is under way, on a full bucket
+		p.mu.Lock()
 		before := len(p.requests)
+		p.mu.Unlock()
 		start := time.Now()
 		require.Nil(t, c.Mark(req(nil, "chat77777", 5)))
 		took := time.Since(start)
 		assert.LessOrEqual(t, took, 500*time.Millisecond+2*p.latency, "one request interval plus one round trip")
-		click := p.requests[len(p.requests)-1]
-		if len(p.requests) > before {
-			assert.Contains(t, click.Encode(), "chat77777", "the click went in the next request")
-		}
+		p.mu.Lock()
+		next := p.requests[before]
+		p.mu.Unlock()
+		assert.Contains(t, next.Encode(), "chat77777", "the click went in the next request")
 		wg.Wait()
 		s := c.Stats()
 		assert.Equal(t, 10001, s.Succeeded)

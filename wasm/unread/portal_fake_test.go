@@ -181,3 +181,9 @@ func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
 	a.at++
 	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil
 }
+
+func (a *fakeAuth) refreshCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.refreshes
+}
