@@ -215,9 +215,11 @@ func TestABlockedCommandInABatchIsHeldAndTheOthersSettle(t *testing.T) {
 		for _, err := range errs {
 			assert.Nil(t, err)
 		}
+		mu.Lock()
 		for _, d := range []DialogID{"chat2", "chat3", "chat4", "chat5", "chat6", "chat7", "chat9"} {
 			assert.Less(t, settledAt[d], time.Second, "%s settled with the batch", d)
 		}
+		mu.Unlock()
 		// probes after 10 and 20 s: the block lifted at 30 s
 		assert.InDelta(t, 30, time.Since(start).Seconds(), 1, "chat8 waited for the probes past the block")
 		later := time.Now()
