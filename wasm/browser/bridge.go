@@ -63,7 +63,7 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 		return nil, guard("calling refuse", func() { bridge.Call("refuse", refused.Code, refused.Description) })
 	}
 	if m.onSettle.Type() == js.TypeFunction {
-		cfg.OnSettle = m.settled
+		cfg.OnSettle = m.progress
 	}
 	if m.onLog.Type() == js.TypeFunction {
 		cfg.OnLog = m.logged
@@ -218,8 +218,8 @@ func (m *module) errorValue(e *unread.Error) js.Value {
 	return v
 }
 
-// settled tells the shim of a settled call, for its progress event.
-func (m *module) settled(p unread.Progress) {
+// progress tells the shim of a settled call, for its progress event.
+func (m *module) progress(p unread.Progress) {
 	_ = guard("onSettle", func() {
 		o := jsObject.Call("create", js.Null())
 		if p.Dialog != "" {
