@@ -422,6 +422,7 @@ func TestNoAuthSourceRejectsWithNoAuth(t *testing.T) {
 		require.NotNil(t, err)
 		assert.Equal(t, CodeNoAuth, err.Code)
 		assert.Empty(t, p.requests)
+		assert.Zero(t, c.Stats().Requests, "a request that never left is not counted")
 	})
 }
 

@@ -59,7 +59,6 @@ func (c *Client) askPlanLocked(now time.Time) bool {
 	}
 	c.plan = planAsking
 	p.Sent(now, 0)
-	c.stats.Requests++
 	return true
 }
 

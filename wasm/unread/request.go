@@ -57,6 +57,7 @@ func (c *Client) send(cmds []*command) {
 			keys[i] = cmd.key
 		}
 	}
+	c.counted(len(cmds))
 	resp, failure := c.post(url, body)
 	if failure != nil {
 		vs := make([]verdict, len(cmds))
@@ -105,6 +106,18 @@ func (c *Client) post(url, body string) (Response, *verdict) {
 	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+c.portalName(url)+": "+err.Error()), next: backOff}
 }
 
+// counted counts a request of n commands that is leaving now; requests
+// that never left (no token, a refused portal) are not counted.
+func (c *Client) counted(n int) {
+	c.mu.Lock()
+	c.stats.Requests++
+	c.stats.Commands += n
+	if n > 1 {
+		c.stats.Batches++
+	}
+	c.mu.Unlock()
+}
+
 // portalName is the base URL of a request URL, for error descriptions.
 func (c *Client) portalName(url string) string {
 	for i := len("https://"); i < len(url); i++ {
@@ -117,6 +130,7 @@ func (c *Client) portalName(url string) string {
 
 // askPlan asks app.info for the portal's plan (docs/bitrix24.md#plan).
 func (c *Client) askPlan(base, token string) {
+	c.counted(0)
 	resp, failure := c.post(base+"/rest/app.info", "auth="+escape(token))
 	plan, ok := Plan{}, false
 	if failure == nil {

@@ -53,11 +53,6 @@ func (c *Client) nextLocked(now time.Time) (cmds []*command, send bool, wait tim
 	}
 	cmds = c.takeLocked(now, size)
 	c.pacer.Sent(now, len(cmds))
-	c.stats.Requests++
-	c.stats.Commands += len(cmds)
-	if len(cmds) > 1 {
-		c.stats.Batches++
-	}
 	return cmds, true, 0
 }
 
