@@ -7,7 +7,7 @@ import (
 
 // Pacer decides when the client's next request may leave and how many
 // commands it may carry, so that the portal never has to refuse one for
-// its limits (docs/bitrix24.md#limits-bucket, #operating-time). It models:
+// its limits (docs/bitrix24.md#f-rate-bucket, #f-otl-per-method). It models:
 //
 //   - the portal's leaky bucket (a Bucket at the plan's rate and burst),
 //     less a headroom: the portal counts arrivals and the client counts

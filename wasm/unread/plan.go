@@ -7,7 +7,7 @@ import (
 )
 
 // Plan is the portal's bucket: requests drain at Rate per second and Burst
-// fit at once (docs/bitrix24.md#limits-bucket).
+// fit at once (docs/bitrix24.md#f-rate-bucket).
 type Plan struct {
 	Rate  float64
 	Burst int
@@ -20,7 +20,7 @@ var (
 )
 
 // planFromAppInfo reads the plan from app.info's answer
-// (docs/bitrix24.md#plan): LICENSE_FAMILY "ent" (cloud), or a LICENSE
+// (docs/bitrix24.md#f-appinfo-license): LICENSE_FAMILY "ent" (cloud), or a LICENSE
 // whose plan part starts with "ent" ("ru_ent250"), is Enterprise; any other
 // plan, a self-hosted portal included, gets the standard bucket. ok is
 // false when the answer says nothing about the plan.

@@ -8,7 +8,7 @@ import (
 
 // A request body is form-urlencoded: that keeps the POST a CORS "simple"
 // request (no preflight) and the token out of the URL
-// (docs/bitrix24.md#rest-call).
+// (docs/bitrix24.md#f-cors-headers).
 
 const method = "im.dialog.unread"
 
@@ -98,7 +98,7 @@ func (c *Client) post(url, body string) (Response, *verdict) {
 	}
 	// A fetch that fails once sent is also what a 503 looks like from a
 	// portal front that sends it without CORS headers
-	// (docs/bitrix24.md#cors): fill the bucket, so a retry waits for the
+	// (docs/bitrix24.md#f-cors-503): fill the bucket, so a retry waits for the
 	// portal to drain instead of starting a storm.
 	c.mu.Lock()
 	c.pacer.Full(time.Now())
@@ -128,7 +128,7 @@ func (c *Client) portalName(url string) string {
 	return url
 }
 
-// askPlan asks app.info for the portal's plan (docs/bitrix24.md#plan).
+// askPlan asks app.info for the portal's plan (docs/bitrix24.md#f-appinfo-license).
 func (c *Client) askPlan(base, token string) {
 	c.counted(0)
 	resp, failure := c.post(base+"/rest/app.info", "auth="+escape(token))
@@ -147,7 +147,7 @@ func singleBody(c *command, token string) string {
 }
 
 // batchBody is the form body of a batch request with halt=0, so every
-// command runs whatever happens to the others (docs/bitrix24.md#batch).
+// command runs whatever happens to the others (docs/bitrix24.md#f-batch-shape).
 func batchBody(cmds []*command, token string) string {
 	b := make([]byte, 0, 16+len(cmds)*80+len(token))
 	b = append(b, "halt=0"...)

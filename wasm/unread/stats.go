@@ -44,4 +44,5 @@ type Progress struct {
 	Bulk    bool
 	Err     *Error // nil when the mark was accepted
 	Stats   Stats
+	call    *call
 }
