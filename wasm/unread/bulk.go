@@ -24,6 +24,11 @@ type job struct {
 func (c *Client) MarkMany(marks []MarkRequest, abort *Stop, each func(i int, err *Error)) {
 	j := &job{calls: make([]*call, len(marks)), each: each, done: make(chan struct{})}
 	j.left.Store(int64(len(marks)))
+	if len(marks) == 0 {
+		close(j.done)
+		return
+	}
+	j.timer = time.AfterFunc(c.cfg.Timeout, func() { c.giveUp(j, nil) })
 	var done []*Progress
 	c.mu.Lock()
 	now := time.Now()
@@ -35,13 +40,8 @@ func (c *Client) MarkMany(marks []MarkRequest, abort *Stop, each func(i int, err
 		}
 	}
 	c.mu.Unlock()
-	if len(marks) == 0 {
-		close(j.done)
-		return
-	}
 	c.report(done...)
 	c.poke()
-	j.timer = time.AfterFunc(c.cfg.Timeout, func() { c.giveUp(j, nil) })
 	go func() {
 		select {
 		case <-abort.Done():
@@ -73,9 +73,7 @@ func (c *Client) giveUp(j *job, why *Error) {
 func (j *job) settled(i int, err *Error) {
 	j.each(i, err)
 	if j.left.Add(-1) == 0 {
-		if j.timer != nil {
-			j.timer.Stop()
-		}
+		j.timer.Stop()
 		close(j.done)
 	}
 }
