@@ -137,3 +137,14 @@ func TestUnknownFaultKindsAreIgnored(t *testing.T) {
 	f := newFixture(t, Config{Faults: Faults{Rate: 1, Kinds: []string{"bogus", FaultHTML500}}})
 	assert.Equal(t, http.StatusInternalServerError, f.mark("chat1", "1").Code)
 }
+
+func TestFaultEmptyCodeKeepsItsDescriptionAndIsNeverDrawnUnasked(t *testing.T) {
+	f := faulty(t, FaultEmptyCode)
+	w := f.mark("chat1", "1")
+	requireError(t, w, http.StatusBadRequest, "", "ID is not defined or invalid.")
+	assert.JSONEq(t, `{"error":"","error_description":"ID is not defined or invalid."}`, w.Body.String())
+	assert.Empty(t, f.p.Unread())
+
+	all := newFaultState(Faults{Rate: 1})
+	assert.NotContains(t, all.cfg.Kinds, FaultEmptyCode)
+}
