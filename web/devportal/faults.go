@@ -1,8 +1,10 @@
 package devportal
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand"
 	"net/http"
 	"slices"
@@ -113,6 +115,12 @@ func (p *Portal) serveFault(w http.ResponseWriter, r *http.Request, kind, method
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"result": "yes", "time": tb})
 	case FaultStall:
+		// The body is read first: net/http notices a client that went away
+		// only once the handler has read the request body, and a stall that
+		// missed it would be served after the client left, possibly after a
+		// reset, and count there.
+		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if !sleepCtx(r.Context(), stallFor) {
 			return
 		}
