@@ -1,8 +1,10 @@
 package devportal
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand"
 	"net/http"
 	"slices"
@@ -17,10 +19,23 @@ const (
 	FaultStall      = "stall"      // no answer for 30 s (or until the client goes away)
 	FaultDrop       = "drop"       // the connection is closed with no response
 	FaultBurst503   = "burst503"   // this and the next 4 requests get 503 QUERY_LIMIT_EXCEEDED
+	// FaultEmptyCode answers 400 {"error":"","error_description":"ID is not defined or
+	// invalid."}: an error with an empty code, which the real portal sends
+	// (docs/bitrix24.md#f-err-empty-code), with the status of a RestException thrown
+	// without one (docs/bitrix24.md#f-err-status). It is not a transport failure and is not
+	// to be retried, so it is drawn only when named in Kinds (see OptInFaultKinds).
+	FaultEmptyCode = "emptycode"
 )
 
-// FaultKinds lists every fault kind.
+// FaultKinds lists the fault kinds drawn when Kinds is empty: transport failures and
+// limits, each of which a client should retry.
 var FaultKinds = []string{FaultHTML500, FaultTruncated, FaultWrongShape, FaultStall, FaultDrop, FaultBurst503}
+
+// OptInFaultKinds are valid in Kinds but never drawn by default.
+var OptInFaultKinds = []string{FaultEmptyCode}
+
+// errEmptyCode is the answer of an emptycode fault, in the captured shape.
+var errEmptyCode = &apiError{http.StatusBadRequest, "", "ID is not defined or invalid."}
 
 // burst503Len is how many requests one burst503 fault answers with 503.
 const burst503Len = 5
@@ -40,7 +55,7 @@ type faultState struct {
 func newFaultState(f Faults) faultState {
 	var kinds []string
 	for _, k := range f.Kinds {
-		if slices.Contains(FaultKinds, k) {
+		if slices.Contains(FaultKinds, k) || slices.Contains(OptInFaultKinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -100,6 +115,12 @@ func (p *Portal) serveFault(w http.ResponseWriter, r *http.Request, kind, method
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"result": "yes", "time": tb})
 	case FaultStall:
+		// The body is read first: net/http notices a client that went away
+		// only once the handler has read the request body, and a stall that
+		// missed it would be served after the client left, possibly after a
+		// reset, and count there.
+		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if !sleepCtx(r.Context(), stallFor) {
 			return
 		}
@@ -112,6 +133,8 @@ func (p *Portal) serveFault(w http.ResponseWriter, r *http.Request, kind, method
 			}
 		}
 		panic(http.ErrAbortHandler)
+	case FaultEmptyCode:
+		writeJSON(w, errEmptyCode.Status, errEmptyCode)
 	case FaultBurst503:
 		p.mu.Lock()
 		p.stats.Status503++

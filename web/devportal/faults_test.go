@@ -137,3 +137,35 @@ func TestUnknownFaultKindsAreIgnored(t *testing.T) {
 	f := newFixture(t, Config{Faults: Faults{Rate: 1, Kinds: []string{"bogus", FaultHTML500}}})
 	assert.Equal(t, http.StatusInternalServerError, f.mark("chat1", "1").Code)
 }
+
+func TestFaultEmptyCodeKeepsItsDescriptionAndIsNeverDrawnUnasked(t *testing.T) {
+	f := faulty(t, FaultEmptyCode)
+	w := f.mark("chat1", "1")
+	requireError(t, w, http.StatusBadRequest, "", "ID is not defined or invalid.")
+	assert.JSONEq(t, `{"error":"","error_description":"ID is not defined or invalid."}`, w.Body.String())
+	assert.Empty(t, f.p.Unread())
+
+	all := newFaultState(Faults{Rate: 1})
+	assert.NotContains(t, all.cfg.Kinds, FaultEmptyCode)
+}
+
+// Over a real connection: the server notices a client that went away only
+// once the request body is read, so a stall must read it first.
+func TestFaultStallOverAConnectionRecordsNothingWhenTheClientGoesAway(t *testing.T) {
+	defer func(d time.Duration) { stallFor = d }(stallFor)
+	stallFor = 300 * time.Millisecond
+	f := faulty(t, FaultStall)
+	srv := httptest.NewServer(f.h)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	form := url.Values{"auth": {f.token}, "DIALOG_ID": {"chat1"}, "MESSAGE_ID": {"1"}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/rest/im.dialog.unread", strings.NewReader(form))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, err = http.DefaultClient.Do(req)
+	require.Error(t, err)
+	time.Sleep(3 * stallFor)
+	assert.Empty(t, f.p.Unread(), "a stalled request was served after its client left")
+	assert.Equal(t, 0, f.p.Stats().Commands, "commands run")
+}

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	commandCost := fs.Duration("command-cost", 0, "simulated execution time per command (0 = measured)")
 	faultRate := fs.Float64("faults", 0, "probability of a fault per REST request")
 	faultSeed := fs.Int64("fault-seed", 1, "seed of the fault generator")
-	faultKinds := fs.String("fault-kinds", "", "comma list of fault kinds (default all: "+strings.Join(devportal.FaultKinds, ",")+")")
+	faultKinds := fs.String("fault-kinds", "", "comma list of fault kinds (default all of: "+strings.Join(devportal.FaultKinds, ",")+"; also "+strings.Join(devportal.OptInFaultKinds, ",")+" when named)")
 	license := fs.String("license", devportal.DefaultLicense, "app.info LICENSE, <lang>_<plan>; an ent* plan (e.g. ru_ent250) gets the 5/250 bucket")
 	selfHosted := fs.Bool("self-hosted", false, "a self-hosted portal: no operating time in answers, no operating-time limit")
 	movedTo := fs.String("moved-to", "", "a renamed portal: every REST call answers 302 to this base URL")
@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *faultKinds != "" {
 		for k := range strings.SplitSeq(*faultKinds, ",") {
 			k = strings.TrimSpace(k)
-			if !slices.Contains(devportal.FaultKinds, k) {
+			if !slices.Contains(devportal.FaultKinds, k) && !slices.Contains(devportal.OptInFaultKinds, k) {
 				fmt.Fprintf(stderr, "devportal: unknown fault kind %q\n", k)
 				return 2
 			}
