@@ -50,7 +50,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
-	"github.com/markunread/markunread/web/browsertest"
+	"github.com/markunread/markunread/web/chromium"
 	"github.com/markunread/markunread/web/devportal"
 )
 
@@ -179,7 +179,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(profile)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(browsertest.HeadlessChromium(chromiumPath, profile),
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromium.Headless(chromiumPath, profile),
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-extensions", true),
 		// Timers drive the module's limiter: keep them unthrottled.
