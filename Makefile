@@ -95,11 +95,14 @@ size: build
 	@$(WASM_ENV) $(GO) list -deps ./wasm/cmd/markunread | sort | comm -13 $(BIN)/floor.deps - | tr '\n' ' '; echo
 
 # Figures, not pass/fail, in headless Chromium against the in-process
-# emulator: limits, start-up against the floor, round trip (tools/bench).
+# emulator: limits, start-up against the floor, round trip, and the
+# workloads next to their references, the official SDK's batches among them
+# (tools/bench). BENCH_FLAGS picks parts, e.g. BENCH_FLAGS='-only 1,3'.
 bench: build chromium
+	npm ci --prefix web/browsertest/sdk --no-audit --no-fund
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint -write $(BIN)/floor.wasm
-	$(GO) run ./tools/bench -dist $(DIST) -floor $(BIN)/floor.wasm
+	$(GO) run ./tools/bench -dist $(DIST) -floor $(BIN)/floor.wasm $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(DIST) $(BIN)
