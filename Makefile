@@ -17,7 +17,7 @@ build: tools
 	mkdir -p $(DIST)
 	$(WASM_BUILD) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
 	cp $(WASM_LIB)/wasm_exec.js $(DIST)/wasm_exec.js
-	cp js/markunread.js js/auth.js js/markunread.d.ts $(DIST)/
+	cp js/markunread.js js/auth.js js/budget.js js/budget-core.js js/markunread-budget-worker.js js/markunread.d.ts $(DIST)/
 	$(BIN)/footprint -write $(DIST)/markunread.wasm
 
 tools:
