@@ -227,6 +227,10 @@ type clickResult struct {
 	API           string  `json:"api"`
 }
 
+// clickCap bounds how long the bench waits for one click: a click stuck
+// behind a bulk job is reported as TIMEOUT/ABORTED after it.
+const clickCap = 30 * time.Second
+
 // clickDuring measures one click made clickAfter after a bulk job of n
 // marks began, reps times, and gives the median click latency with every
 // outcome.
@@ -242,7 +246,7 @@ func (b *bench) clickDuring(ctx context.Context, plan devportal.Config, n int, c
 		}
 		b.portal.Reset(plan)
 		res, err := call[clickResult](tab, 3*time.Minute, "clickDuringBulk", map[string]any{
-			"n": n, "clickAfterMs": clickAfter.Milliseconds(), "clickTimeoutMs": 120000,
+			"n": n, "clickAfterMs": clickAfter.Milliseconds(), "clickTimeoutMs": clickCap.Milliseconds(),
 			"portal": b.portalURL, "token": b.token,
 		})
 		closeTab()
