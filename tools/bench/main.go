@@ -87,7 +87,7 @@ func main() {
 	flag.IntVar(&o.loads, "loads", 20, "cold page loads for each of module and floor (plus one discarded warm-up each)")
 	flag.IntVar(&o.trips, "trips", 200, "sequential round trips for each of module and plain fetch")
 	flag.IntVar(&o.warmup, "warmup", 10, "round-trip pairs run before the measured ones and not counted")
-	flag.DurationVar(&o.total, "max", 14*time.Minute, "the whole run stops after this long")
+	flag.DurationVar(&o.total, "max", 20*time.Minute, "the whole run stops after this long")
 	flag.BoolVar(&o.skipLimit, "skip-limits", false, "skip the limits tables (quick runs)")
 	flag.StringVar(&o.only, "only", "", "run only these parts, comma-separated: limits, startup, trips and workloads 1..9 (e.g. -only 1,3)")
 	flag.IntVar(&o.reps, "reps", 3, "runs of each workload marked ×N (their medians are printed)")

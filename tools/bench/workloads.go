@@ -65,12 +65,13 @@ type jobRun struct {
 }
 
 type bulkResult struct {
-	OK         int            `json:"ok"`
-	Codes      map[string]int `json:"codes"`
-	API        string         `json:"api"`
-	WallMs     float64        `json:"wallMs"`
-	StartEpoch float64        `json:"startEpoch"`
-	EndEpoch   float64        `json:"endEpoch"`
+	OK           int               `json:"ok"`
+	Codes        map[string]int    `json:"codes"`
+	Descriptions map[string]string `json:"descriptions"`
+	API          string            `json:"api"`
+	WallMs       float64           `json:"wallMs"`
+	StartEpoch   float64           `json:"startEpoch"`
+	EndEpoch     float64           `json:"endEpoch"`
 }
 
 // bulkJob is one job as the bench runs it.
@@ -142,6 +143,7 @@ func (b *bench) bulk(ctx context.Context, j bulkJob) (jobRun, error) {
 		r.ok += res.OK
 		for k, v := range res.Codes {
 			r.codes[k] += v
+			fmt.Fprintf(os.Stderr, "bench: tab %d: %d × %s (%s)\n", i+1, v, k, res.Descriptions[k])
 		}
 		r.api = res.API
 		if late := res.StartEpoch - float64(startAt.UnixMilli()); late > 250 {
@@ -257,6 +259,9 @@ func (b *bench) clickDuring(ctx context.Context, plan devportal.Config, n int, c
 		code := "ok"
 		if res.ClickCode != nil {
 			code = *res.ClickCode
+		}
+		if code == "ABORTED" && res.ClickMs >= float64((clickCap-100*time.Millisecond).Milliseconds()) {
+			code = fmt.Sprintf("still waiting at %s s, then aborted", secs(clickCap))
 		}
 		outcomes[code]++
 		queued = append(queued, strconv.Itoa(res.QueuedAtClick))

@@ -146,19 +146,25 @@ function loadOptions(cfg) {
 // the count of marks that succeeded, the failures by code, and which API ran.
 async function bulkOf(client, pairs, signal) {
   const codes = {};
+  const descriptions = {}; // the first description of each code
+  const failed = (err) => {
+    const code = err?.code ?? String(err);
+    count(codes, code);
+    descriptions[code] ??= String(err?.description ?? err?.message ?? err);
+  };
   let ok = 0;
   if (typeof client.markMany === 'function') {
     const outcomes = await client.markMany(pairs, { signal });
     for (const o of outcomes) {
-      if (o.ok === true) ok++; else count(codes, o.error?.code ?? 'UNKNOWN');
+      if (o.ok === true) ok++; else failed(o.error);
     }
-    return { ok, codes, api: 'markMany' };
+    return { ok, codes, descriptions, api: 'markMany' };
   }
   await Promise.all(pairs.map(([d, m]) => client.markUnread(d, m, { signal }).then(
     () => { ok++; },
-    (err) => { count(codes, err?.code ?? String(err)); },
+    failed,
   )));
-  return { ok, codes, api: 'markUnread loop' };
+  return { ok, codes, descriptions, api: 'markUnread loop' };
 }
 
 // One bulk job of n marks. With startAt (epoch ms) the job starts then, so
