@@ -11,12 +11,15 @@ BIN       := bin
 # MARKUNREAD_PORTAL_URL, MARKUNREAD_APP_URL and MARKUNREAD_TOKEN on.
 WITH_PORTAL := $(BIN)/devportal -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
 
-.PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean
+.PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png vite-fixture
 
+# dist/wasm_exec.js is the toolchain's wasm_exec.js, unmodified, inside an ES
+# module that keeps it off the page's global object (js/wasm_exec.module.js).
 build: tools
 	mkdir -p $(DIST)
 	$(WASM_BUILD) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
-	cp $(WASM_LIB)/wasm_exec.js $(DIST)/wasm_exec.js
+	awk -v src=$(WASM_LIB)/wasm_exec.js '/^\/\/ @wasm_exec.js@$$/ { while ((getline line < src) > 0) print line; next } { print }' \
+	  js/wasm_exec.module.js > $(DIST)/wasm_exec.js
 	cp js/markunread.js js/auth.js js/budget.js js/budget-core.js js/markunread-budget-worker.js js/markunread.d.ts $(DIST)/
 	$(BIN)/footprint -write $(DIST)/markunread.wasm
 
@@ -25,8 +28,10 @@ tools:
 	$(GO) build -o $(BIN)/devportal ./web/cmd/devportal
 	$(GO) build -o $(BIN)/footprint ./tools/footprint
 
+# The built emulator replaces the recipe's shell: make's child is the emulator
+# itself, and it exits when make does (README: The local portal emulator).
 run: build
-	$(BIN)/devportal -dist $(DIST) -app-dir web/app
+	exec $(BIN)/devportal -dist $(DIST) -app-dir web/app
 
 test: build lint typecheck test-go test-wasm test-js test-browser
 
@@ -42,7 +47,7 @@ lint:
 
 # The TypeScript declarations, checked by the compiler (js/types-check.ts).
 typecheck:
-	npm ci --prefix js --no-audit --no-fund
+	npm ci --prefix js --no-audit --no-fund --loglevel=warn >/dev/null
 	cd js && npx tsc -p tsconfig.json
 
 # Native Go tests; the browser tests run in test-browser, once.
@@ -64,21 +69,35 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./wasm/unread || exit 1; \
 	done
 
+# node:test's mock timers are still "experimental" in Node 20: the warning says
+# nothing about this project, so it is not printed.
 test-js: package
-	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --test js/test/
+	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --disable-warning=ExperimentalWarning --test js/test/
 
 # The npm package, from dist/: bin/markunread-VERSION.tgz.
 VERSION = $(shell node -p "require('./js/package.json').version")
 package: build
-	cp js/package.json README.md $(DIST)/
-	cd $(DIST) && npm pack --pack-destination $(CURDIR)/$(BIN) >/dev/null
+	cp js/package.json README.md LICENSE $(DIST)/
+	cd $(DIST) && npm pack --loglevel=warn --pack-destination $(CURDIR)/$(BIN) >/dev/null
 	@echo "$(BIN)/markunread-$(VERSION).tgz"
 
 # Real-browser tests (web/browsertest): Debian's chromium driven by chromedp,
 # with the official SDK pinned in web/browsertest/sdk. Missing pieces fail here.
-test-browser: build chromium
-	npm ci --prefix web/browsertest/sdk --no-audit --no-fund
+test-browser: build chromium vite-fixture
+	npm ci --prefix web/browsertest/sdk --no-audit --no-fund --loglevel=warn >/dev/null
 	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 ./web/browsertest/
+
+# The Vite app the browser tests build (web/browsertest/vite): its pinned
+# Vite, and the package as make package packs it, installed as a user would.
+vite-fixture: package
+	npm ci --prefix web/browsertest/vite --no-audit --no-fund --loglevel=warn >/dev/null
+	npm install --prefix web/browsertest/vite --no-save --no-audit --no-fund --loglevel=warn $(CURDIR)/$(BIN)/markunread-$(VERSION).tgz >/dev/null
+
+# The README's picture: the browser test that drives the demo takes it into
+# bin/screenshots/ (test artefacts stay out of dist/), and this copies it.
+demo-png: build chromium
+	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 -run '^TestDemoScreenshot$$' ./web/browsertest/
+	cp $(BIN)/screenshots/demo.png web/demo.png
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) || \
@@ -103,6 +122,19 @@ bench: build chromium
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint -write $(BIN)/floor.wasm
 	$(GO) run ./tools/bench -dist $(DIST) -floor $(BIN)/floor.wasm $(BENCH_FLAGS)
+
+# Bitrix24's look for the demo app and the emulator's page: the design tokens
+# of @bitrix24/b24style (a Tailwind plugin, pinned in web/style) compiled into
+# two plain CSS files. They are committed, so build, run and test need no npm
+# for them; this regenerates them after a change under web/style/.
+style:
+	npm ci --prefix web/style --no-audit --no-fund --loglevel=warn >/dev/null
+	cd web/style && for page in app:../app/b24.css portal:../devportal/portal.css; do \
+	  src=$${page%%:*}.css; out=$${page#*:}; \
+	  BROWSERSLIST_IGNORE_OLD_DATA=1 npx tailwindcss -c tailwind.config.cjs -i $$src -o $$out.tmp 2>$$out.log || { cat $$out.log; exit 1; }; \
+	  { echo "/* Generated by make style from web/style/$$src with @bitrix24/b24style; do not edit. */"; cat $$out.tmp; } > $$out; \
+	  rm -f $$out.tmp $$out.log; \
+	done
 
 clean:
 	rm -rf $(DIST) $(BIN)

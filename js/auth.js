@@ -21,6 +21,11 @@
 // Every source shares one refresh among concurrent callers: a refresh token is
 // single use, so two refreshes racing each other can log the page out.
 // Tokens are never logged and never put in URLs.
+//
+// Everything the page hands over (options, auth objects, getAuth() results,
+// postMessage answers) is read through its own properties only, copied once
+// into null-prototype objects: a page whose Object.prototype was polluted
+// (Object.prototype.DOMAIN = "attacker.example") changes nothing here.
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -31,25 +36,67 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * @returns {{token(): Promise<{portal: string, accessToken: string}>,
  *            refresh(): Promise<{portal: string, accessToken: string}>} | null}
  */
-export function resolveAuth(auth, env = globalThis, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+export function resolveAuth(auth, env = globalThis, { timeoutMs = DEFAULT_TIMEOUT_MS, onSecret = () => {} } = {}) {
   if (auth != null) {
     if (typeof auth !== 'object' && typeof auth !== 'function') {
       throw new TypeError('markunread: options.auth must be an object');
     }
-    if (typeof auth.getAuth === 'function' && typeof auth.refreshAuth === 'function') {
-      return fromBX24(auth, env, timeoutMs);
-    }
+    if (isBX24(auth)) return fromBX24(auth, env, timeoutMs, onSecret);
     const manager = b24jssdkAuthManager(auth);
-    if (manager) return fromB24Frame(manager, timeoutMs);
-    return fromPlainObject(auth, timeoutMs);
+    if (manager) return fromB24Frame(manager, timeoutMs, onSecret);
+    return fromPlainObject(auth, timeoutMs, onSecret);
   }
-  const bx24 = env?.BX24;
-  if (bx24 && typeof bx24.getAuth === 'function' && typeof bx24.refreshAuth === 'function') {
-    return fromBX24(bx24, env, timeoutMs);
-  }
+  const bx24 = own(env, 'BX24');
+  if (isBX24(bx24)) return fromBX24(bx24, env, timeoutMs, onSecret);
   const frame = parseFrameName(env);
-  if (frame) return fromParentWindow(frame, env, timeoutMs);
+  if (frame) return fromParentWindow(frame, env, timeoutMs, onSecret);
   return null;
+}
+
+const hasOwn = Object.hasOwn;
+const getPrototypeOf = Object.getPrototypeOf;
+const builtinPrototypes = new Set([Object.prototype, Function.prototype]);
+
+/**
+ * o's own property name, or undefined: never an inherited one.
+ * @param {unknown} o
+ * @param {string} name
+ */
+export function own(o, name) {
+  return (typeof o === 'object' || typeof o === 'function') && o !== null && hasOwn(o, name) ? o[name] : undefined;
+}
+
+/**
+ * A null-prototype copy of o's own enumerable properties (each read once);
+ * an empty one when o is not an object.
+ * @param {unknown} o
+ * @returns {Record<string, unknown>}
+ */
+export function ownCopy(o) {
+  const out = Object.create(null);
+  if ((typeof o === 'object' || typeof o === 'function') && o !== null) {
+    for (const key of Object.keys(o)) out[key] = o[key];
+  }
+  return out;
+}
+
+// A member of an auth object that may live on its class's prototype (a
+// B24Frame's methods do), but never one that only Object.prototype or
+// Function.prototype supplies.
+function member(o, name) {
+  for (let p = o; (typeof p === 'object' || typeof p === 'function') && p !== null && !builtinPrototypes.has(p); p = getPrototypeOf(p)) {
+    if (hasOwn(p, name)) return o[name];
+  }
+  return undefined;
+}
+
+function method(o, name) {
+  const f = member(o, name);
+  return typeof f === 'function' ? f : undefined;
+}
+
+function isBX24(o) {
+  return Boolean(method(o, 'getAuth') && method(o, 'refreshAuth'));
 }
 
 /**
@@ -71,28 +118,31 @@ export function portalBase(domain, secure = true) {
 }
 
 // a: {domain, accessToken, refresh?}
-function fromPlainObject(auth, timeoutMs) {
-  if (typeof auth.accessToken !== 'string' || auth.accessToken === '') {
+function fromPlainObject(auth, timeoutMs, onSecret) {
+  const given = ownCopy(auth);
+  if (typeof given.accessToken !== 'string' || given.accessToken === '') {
     throw new TypeError('markunread: options.auth.accessToken must be a non-empty string '
       + '(or pass a BX24 object or an initialized B24Frame)');
   }
-  if (auth.refresh !== undefined && typeof auth.refresh !== 'function') {
+  if (given.refresh !== undefined && typeof given.refresh !== 'function') {
     throw new TypeError('markunread: options.auth.refresh must be a function');
   }
-  const portal = portalBase(auth.domain);
-  let accessToken = auth.accessToken;
+  const portal = portalBase(given.domain);
+  let accessToken = given.accessToken;
+  onSecret(accessToken);
   const token = async () => ({ portal, accessToken });
   // Without refresh the source has none: the module then gives the server's
   // own expired_token or invalid_token instead of trying.
-  if (!auth.refresh) return { token };
+  if (!given.refresh) return { token };
   return shared({
     token,
     refresh: async () => {
-      const fresh = await withTimeout(Promise.resolve().then(() => auth.refresh()), timeoutMs, 'options.auth.refresh()');
-      if (typeof fresh?.accessToken !== 'string' || fresh.accessToken === '') {
+      const fresh = ownCopy(await withTimeout(Promise.resolve().then(() => given.refresh.call(auth)), timeoutMs, 'options.auth.refresh()'));
+      if (typeof fresh.accessToken !== 'string' || fresh.accessToken === '') {
         throw new Error('markunread: options.auth.refresh() did not give an accessToken');
       }
       accessToken = fresh.accessToken;
+      onSecret(accessToken);
       return { portal, accessToken };
     },
   });
@@ -101,13 +151,18 @@ function fromPlainObject(auth, timeoutMs) {
 // b: the classic library. getAuth() is false before init and once expired;
 // its domain is a bare host, so the protocol comes from window.name when the
 // page is the portal's iframe, and is https otherwise.
-function fromBX24(bx24, env, timeoutMs) {
+function fromBX24(bx24, env, timeoutMs, onSecret) {
   let initialized;
-  const ready = () => initialized ??= typeof bx24.init === 'function'
-    ? withTimeout(new Promise((resolve) => bx24.init(resolve)), timeoutMs, 'BX24.init')
+  const init = method(bx24, 'init');
+  const getAuth = method(bx24, 'getAuth');
+  const refreshAuth = method(bx24, 'refreshAuth');
+  const ready = () => initialized ??= init
+    ? withTimeout(new Promise((resolve) => init.call(bx24, resolve)), timeoutMs, 'BX24.init')
     : Promise.resolve();
-  const credentials = (data) => {
-    if (!data || typeof data.access_token !== 'string' || data.access_token === '') return null;
+  const credentials = (answer) => {
+    const data = ownCopy(answer);
+    secrets(data, ['access_token', 'refresh_token'], onSecret);
+    if (typeof data.access_token !== 'string' || data.access_token === '') return null;
     const frame = parseFrameName(env);
     const secure = frame && sameHost(frame.domain, data.domain) ? frame.secure : true;
     return { portal: portalBase(String(data.domain ?? frame?.domain ?? ''), secure), accessToken: data.access_token };
@@ -115,14 +170,14 @@ function fromBX24(bx24, env, timeoutMs) {
   const source = shared({
     refresh: async () => {
       await ready();
-      const data = await withTimeout(new Promise((resolve) => bx24.refreshAuth(resolve)), timeoutMs, 'BX24.refreshAuth');
-      const fresh = credentials(data) ?? credentials(bx24.getAuth());
+      const data = await withTimeout(new Promise((resolve) => refreshAuth.call(bx24, resolve)), timeoutMs, 'BX24.refreshAuth');
+      const fresh = credentials(data) ?? credentials(getAuth.call(bx24));
       if (!fresh) throw new Error('markunread: BX24.refreshAuth gave no access token');
       return fresh;
     },
     token: async () => {
       await ready();
-      return credentials(bx24.getAuth()) ?? source.refresh();
+      return credentials(getAuth.call(bx24)) ?? source.refresh();
     },
   });
   return source;
@@ -131,57 +186,83 @@ function fromBX24(bx24, env, timeoutMs) {
 // c: a B24Frame's `auth` getter throws until init() has run; accept the
 // manager itself too.
 function b24jssdkAuthManager(auth) {
-  if (typeof auth.getAuthData === 'function' && typeof auth.refreshAuth === 'function') return auth;
-  if (!('auth' in auth)) return null;
+  if (isAuthManager(auth)) return auth;
   let manager;
   try {
-    manager = auth.auth;
+    manager = member(auth, 'auth');
   } catch (cause) {
     throw new TypeError('markunread: options.auth looks like a B24Frame that is not initialized; '
       + 'pass the result of `await initializeB24Frame()`', { cause });
   }
-  if (manager && typeof manager.getAuthData === 'function' && typeof manager.refreshAuth === 'function') {
-    return manager;
-  }
-  return null;
+  return isAuthManager(manager) ? manager : null;
+}
+
+function isAuthManager(o) {
+  return Boolean(method(o, 'getAuthData') && method(o, 'refreshAuth'));
 }
 
 // getAuthData().domain is the full origin ("https://name.bitrix24.com") in
 // b24jssdk 2.x; getTargetOrigin() gives the same where domain is bare.
-function fromB24Frame(manager, timeoutMs) {
-  const credentials = (data) => {
-    if (!data || typeof data.access_token !== 'string' || data.access_token === '') return null;
+function fromB24Frame(manager, timeoutMs, onSecret) {
+  const getAuthData = method(manager, 'getAuthData');
+  const refreshAuth = method(manager, 'refreshAuth');
+  const getTargetOrigin = method(manager, 'getTargetOrigin');
+  const credentials = (answer) => {
+    const data = ownCopy(answer);
+    secrets(data, ['access_token', 'refresh_token'], onSecret);
+    if (typeof data.access_token !== 'string' || data.access_token === '') return null;
     let domain = String(data.domain ?? '');
-    if (!/^https?:\/\//i.test(domain) && typeof manager.getTargetOrigin === 'function') {
-      domain = manager.getTargetOrigin();
+    if (!/^https?:\/\//i.test(domain) && getTargetOrigin) {
+      domain = getTargetOrigin.call(manager);
     }
     return { portal: portalBase(domain), accessToken: data.access_token };
   };
   const source = shared({
     refresh: async () => {
-      const data = await withTimeout(Promise.resolve().then(() => manager.refreshAuth()), timeoutMs, 'B24Frame auth.refreshAuth()');
-      const fresh = credentials(data) ?? credentials(manager.getAuthData());
+      const data = await withTimeout(Promise.resolve().then(() => refreshAuth.call(manager)), timeoutMs, 'B24Frame auth.refreshAuth()');
+      const fresh = credentials(data) ?? credentials(getAuthData.call(manager));
       if (!fresh) throw new Error('markunread: B24Frame auth.refreshAuth() gave no access token');
       return fresh;
     },
-    token: async () => credentials(manager.getAuthData()) ?? source.refresh(),
+    token: async () => credentials(getAuthData.call(manager)) ?? source.refresh(),
   });
   return source;
 }
 
-// window.name inside a portal iframe is "DOMAIN|PROTOCOL|APP_SID".
+function secrets(data, names, onSecret) {
+  for (const name of names) {
+    if (typeof data[name] === 'string' && data[name] !== '') onSecret(data[name]);
+  }
+}
+
+// window.name inside a portal iframe is "DOMAIN|PROTOCOL|APP_SID". The
+// portal's origin is normalised once by the URL parser, as event.origin is
+// (lower case, IDN as punycode, no default port), and compared as is.
 function parseFrameName(env) {
-  if (!env || !env.parent || env.parent === env || typeof env.name !== 'string') return null;
-  const m = /^([^|:\s/]+(?::\d+)?)\|([01])\|([^|:\s]+)$/.exec(env.name);
+  const parent = own(env, 'parent');
+  const name = own(env, 'name');
+  if (!parent || parent === env || typeof name !== 'string') return null;
+  const m = /^([^|:\s/?#@\\]+(?::\d+)?)\|([01])\|([^|:\s]+)$/.exec(name);
   if (!m) return null;
   const secure = m[2] === '1';
-  // event.origin never carries the scheme's default port, so neither may ours.
-  const domain = m[1].replace(secure ? /:443$/ : /:80$/, '');
-  return { domain, secure, appSid: m[3], origin: `${secure ? 'https' : 'http'}://${domain}` };
+  let url;
+  try {
+    url = new URL(`${secure ? 'https' : 'http'}://${m[1]}`);
+  } catch {
+    return null;
+  }
+  return { domain: url.host, secure, appSid: m[3], origin: url.origin };
 }
 
 function sameHost(a, b) {
-  const host = (s) => String(s ?? '').replace(/^https?:\/\//i, '').replace(/\/.*$/, '').replace(/:(80|443)$/, '').toLowerCase();
+  const host = (s) => {
+    const text = String(s ?? '').trim();
+    try {
+      return new URL(/^https?:\/\//i.test(text) ? text : `https://${text}`).hostname;
+    } catch {
+      return text.toLowerCase();
+    }
+  };
   return host(a) === host(b);
 }
 
@@ -191,7 +272,7 @@ function sameHost(a, b) {
 // "<callbackKey>:<JSON>". An answer counts only from the parent window, from
 // the portal's exact origin, and for a key we are still waiting on: keys are
 // random and single use, so another frame cannot forge or replay an answer.
-function fromParentWindow(frame, env, timeoutMs) {
+function fromParentWindow(frame, env, timeoutMs, onSecret) {
   const pending = new Map();
   const onMessage = (event) => {
     if (event.origin !== frame.origin || event.source !== env.parent || typeof event.data !== 'string') return;
@@ -201,7 +282,7 @@ function fromParentWindow(frame, env, timeoutMs) {
     if (!waiter) return;
     settle(event.data.slice(0, colon));
     try {
-      waiter.resolve(JSON.parse(event.data.slice(colon + 1)));
+      waiter.resolve(ownCopy(JSON.parse(event.data.slice(colon + 1))));
     } catch {
       waiter.reject(new Error(`markunread: the portal answered ${waiter.command} with invalid JSON`));
     }
@@ -230,7 +311,8 @@ function fromParentWindow(frame, env, timeoutMs) {
   let current = null; // {portal, accessToken, expiresAt}
   let init = null;
   const accept = (data, command) => {
-    if (!data || typeof data.AUTH_ID !== 'string' || data.AUTH_ID === '') {
+    secrets(data, ['AUTH_ID', 'REFRESH_ID'], onSecret);
+    if (typeof data.AUTH_ID !== 'string' || data.AUTH_ID === '') {
       throw new Error(`markunread: the portal's ${command} answer has no AUTH_ID`);
     }
     let portal = current?.portal ?? frame.origin;

@@ -1,9 +1,17 @@
 // markunread: loads the Go/wasm module into an app page and hands back a
 // client. The bridge between this shim and the module is specified in
 // wasm/browser/doc.go; keep the two in step.
-import './wasm_exec.js'; // defines globalThis.Go; copied beside this file from the Go toolchain
-import { resolveAuth, portalBase } from './auth.js';
+//
+// wasm_exec.js is the Go toolchain's file, wrapped at build time in an ES
+// module that runs it against a private global object (see
+// js/wasm_exec.module.js): the page's global names stay exactly as they were.
+import { Go, goGlobal } from './wasm_exec.js';
+import { resolveAuth, portalBase, ownCopy, own } from './auth.js';
 
+// Loading bounds. A download may be slow, but one that delivers no byte for
+// DOWNLOAD_STALL_MS has stalled; compiling and starting have fixed bounds.
+const DOWNLOAD_STALL_MS = 10_000;
+const COMPILE_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 20_000;
 
 const DEFAULTS = {
@@ -12,6 +20,16 @@ const DEFAULTS = {
   timeoutMs: 120_000,
   queueSize: 10_000,
   maxAttempts: 6,
+};
+
+// The accepted range of each numeric option; outside it load() throws a
+// TypeError naming the option. README.md and markunread.d.ts state them too.
+const BOUNDS = {
+  'limits.perSecond': { min: 0.01, max: 1000, integer: false },
+  'limits.burst': { min: 1, max: 10_000, integer: true },
+  timeoutMs: { min: 1, max: 86_400_000, integer: false },
+  queueSize: { min: 1, max: 1_000_000, integer: true },
+  maxAttempts: { min: 1, max: 100, integer: true },
 };
 
 const KNOWN_OPTIONS = new Set(['wasmUrl', 'auth', 'portal', 'limits', 'batch', 'timeoutMs', 'queueSize', 'maxAttempts', 'fetch']);
@@ -38,13 +56,13 @@ export class MarkUnreadError extends Error {
 /** What load() resolves to. Dispatches `progress` (a CustomEvent, detail = the settled call) after each call. */
 export class MarkUnreadClient extends EventTarget {
   #api;
-  #stopped;
+  #module;
 
   /** @internal load() builds clients; the constructor is not public API. */
-  constructor(api, stopped) {
+  constructor(api, module) {
     super();
     this.#api = api;
-    this.#stopped = stopped;
+    this.#module = module;
   }
 
   /**
@@ -59,29 +77,36 @@ export class MarkUnreadClient extends EventTarget {
     if (options != null && typeof options !== 'object') {
       throw new TypeError('markunread: the third argument of markUnread must be an object like {signal}');
     }
-    const signal = options?.signal;
+    const signal = own(options, 'signal');
     if (signal != null && !isAbortSignal(signal)) {
       throw new TypeError('markunread: options.signal must be an AbortSignal');
     }
     if (signal?.aborted) {
-      throw new MarkUnreadError('ABORTED', abortDescription(signal));
+      throw new MarkUnreadError('ABORTED', this.#module.redact(abortDescription(signal)));
     }
-    const stop = this.#stopped();
-    if (stop.error) throw stop.error;
+    const module = this.#module;
+    if (module.error) throw module.error;
     let call;
     try {
       call = this.#api.markUnread(dialogId, messageId, signal ?? undefined);
     } catch (cause) {
       // The contract says api.markUnread never throws; if it does, the module is
       // broken (a trap, or the Go program is gone) and stays broken.
-      throw stop.fail(cause);
+      throw module.fail(cause);
     }
-    try {
-      return await Promise.race([call, stop.promise]);
-    } catch (err) {
-      if (err instanceof MarkUnreadError) throw err;
-      throw new MarkUnreadError('INTERNAL_ERROR', `unexpected rejection from the module: ${describe(err)}`, 0, 0, { cause: err });
-    }
+    // Only the pending call's reject is kept, and only until it settles, so
+    // nothing of a settled call stays reachable.
+    return new Promise((resolve, reject) => {
+      module.pending.add(reject);
+      Promise.resolve(call).then(
+        (value) => { module.pending.delete(reject); resolve(value); },
+        (err) => {
+          module.pending.delete(reject);
+          reject(err instanceof MarkUnreadError ? err
+            : new MarkUnreadError('INTERNAL_ERROR', module.redact(`unexpected rejection from the module: ${describe(err)}`), 0, 0, { cause: err }));
+        },
+      );
+    });
   }
 
   /**
@@ -90,15 +115,57 @@ export class MarkUnreadClient extends EventTarget {
    * Throws a MarkUnreadError (INTERNAL_ERROR) once the module has stopped.
    */
   stats() {
-    const stop = this.#stopped();
-    if (stop.error) throw stop.error;
+    const module = this.#module;
+    if (module.error) throw module.error;
     try {
       return this.#api.stats();
     } catch (cause) {
-      throw stop.fail(cause);
+      throw module.fail(cause);
     }
   }
 }
+
+// One loaded Go program's state as the shim sees it: whether it stopped,
+// the rejecters of the calls still pending, and the secrets to keep out of
+// every message.
+class ModuleState {
+  error = null;
+  pending = new Set();
+  #secrets = [];
+
+  // Once the Go program stops, every pending and later call rejects.
+  fail(cause) {
+    if (!this.error) {
+      this.error = new MarkUnreadError('INTERNAL_ERROR', this.redact(`the markunread module failed: ${describe(cause)}`), 0, 0, { cause });
+      for (const reject of this.pending) reject(this.error);
+      this.pending.clear();
+    }
+    return this.error;
+  }
+
+  secret(value) {
+    if (typeof value !== 'string' || value.length < 4 || this.#secrets.includes(value)) return;
+    this.#secrets.push(value);
+    if (this.#secrets.length > MAX_SECRETS) this.#secrets.shift();
+  }
+
+  // Tokens seen from the auth source, and anything that looks like a token
+  // parameter, become "[redacted]": a portal error that echoes the request
+  // body must not put the token into err.message, which apps log.
+  redact(text) {
+    let out = String(text);
+    for (const secret of this.#secrets) {
+      out = out.split(secret).join(REDACTED);
+      const encoded = encodeURIComponent(secret);
+      if (encoded !== secret) out = out.split(encoded).join(REDACTED);
+    }
+    return out.replace(TOKEN_PARAM, (_, name) => `${name}=${REDACTED}`);
+  }
+}
+
+const REDACTED = '[redacted]';
+const MAX_SECRETS = 32;
+const TOKEN_PARAM = /\b(auth|access_token|refresh_token|auth_id|refresh_id|AUTH_ID|REFRESH_ID)=[^&\s"'<>]+/g;
 
 /**
  * Instantiates the module and resolves to a client once it is ready.
@@ -106,32 +173,25 @@ export class MarkUnreadClient extends EventTarget {
  * @returns {Promise<MarkUnreadClient>}
  */
 export async function load(options) {
+  const module = new ModuleState();
   const opts = validateOptions(options);
   const env = globalThis;
   // options.portal reaches the module as options.portal, which overrides
   // the portal the auth source names.
-  const auth = resolveAuth(opts.auth, env);
-  if (typeof env.Go !== 'function') {
-    throw new Error('markunread: wasm_exec.js did not define Go; serve it beside markunread.js');
+  const auth = resolveAuth(opts.auth, env, { onSecret: (s) => module.secret(s) });
+  if (typeof Go !== 'function') {
+    throw new Error('markunread: wasm_exec.js did not give Go; serve the wasm_exec.js of this build beside markunread.js');
   }
-  const go = new env.Go();
+  const go = new Go();
   const instance = await instantiate(opts.wasmUrl, go.importObject);
-
-  const stopState = { error: null };
-  const stopped = () => ({
-    error: stopState.error,
-    promise: stopState.promise,
-    fail(cause) {
-      stopState.error ??= new MarkUnreadError('INTERNAL_ERROR', `the markunread module failed: ${describe(cause)}`, 0, 0, { cause });
-      return stopState.error;
-    },
-  });
 
   let client = null;
   let ready, notReady;
   const readyPromise = new Promise((resolve, reject) => { ready = resolve; notReady = reject; });
-  const bridge = {
-    options: {
+  // Everything the module reads is a null-prototype object built here, so a
+  // polluted Object.prototype is invisible to Go's Get too.
+  const bridge = nullObject({
+    options: nullObject({
       ...(opts.portal ? { portal: opts.portal } : {}),
       perSecond: opts.limits.perSecond,
       burst: opts.limits.burst,
@@ -139,26 +199,27 @@ export async function load(options) {
       timeoutMs: opts.timeoutMs,
       queueSize: opts.queueSize,
       maxAttempts: opts.maxAttempts,
-      pageSecure: env.location?.protocol === 'https:',
-    },
+      pageSecure: pageIsSecure(env),
+    }),
     fetch: opts.fetch,
-    auth: auth ?? null,
-    newError: (code, description, status, attempts) => new MarkUnreadError(String(code), String(description), status, attempts),
+    auth: auth ? authForModule(auth, module) : null,
+    newError: (code, description, status, attempts) => new MarkUnreadError(String(code), module.redact(description), status, attempts),
     onSettle: (progress) => client?.dispatchEvent(new CustomEvent('progress', { detail: progress })),
     ready: (api) => ready(api),
-  };
+  });
 
+  // The bridge goes on the Go program's private global (js.Global() in Go),
+  // not on the page's.
   const key = `__markunread_${randomHex()}`;
-  env[key] = bridge;
+  goGlobal[key] = bridge;
   go.env = { MARKUNREAD_BRIDGE: key };
   go.argv = ['markunread'];
   // go.run settles only when the Go program exits, which it must never do;
   // from then on every pending and later call rejects instead of hanging.
-  stopState.promise = go.run(instance).then(
-    () => { throw stopped().fail(new Error('the Go program exited')); },
-    (cause) => { throw stopped().fail(cause); },
-  );
-  stopState.promise.catch(notReady);
+  go.run(instance).then(
+    () => module.fail(new Error('the Go program exited')),
+    (cause) => module.fail(cause),
+  ).then(notReady);
 
   let timer;
   try {
@@ -171,7 +232,7 @@ export async function load(options) {
     if (!api || typeof api.markUnread !== 'function' || typeof api.stats !== 'function') {
       throw new Error('markunread: the module is not the version this shim expects (ready gave no markUnread/stats)');
     }
-    client = new MarkUnreadClient(api, stopped);
+    client = new MarkUnreadClient(api, module);
     return client;
   } catch (err) {
     throw err instanceof MarkUnreadError
@@ -179,95 +240,178 @@ export async function load(options) {
       : err;
   } finally {
     clearTimeout(timer);
-    delete env[key];
+    delete goGlobal[key];
   }
 }
 
+// The auth source as the module sees it: null-prototype objects only, and
+// every token it hands over noted for redaction.
+function authForModule(source, module) {
+  const ask = (fn) => async () => {
+    const c = await fn();
+    module.secret(c.accessToken);
+    return nullObject({ portal: c.portal, accessToken: c.accessToken });
+  };
+  const out = nullObject({ token: ask(() => source.token()) });
+  if (typeof source.refresh === 'function') out.refresh = ask(() => source.refresh());
+  return out;
+}
+
+function nullObject(fields) {
+  return Object.assign(Object.create(null), fields);
+}
+
+// "Secure page" is the page's real origin, which a srcdoc or about:blank
+// frame inherits from its parent while its location says "about:". An
+// opaque origin (a sandboxed frame) counts as secure when the context is.
+function pageIsSecure(env) {
+  const origin = own(env, 'origin');
+  if (typeof origin === 'string' && origin !== 'null') return origin.startsWith('https:');
+  return own(env, 'isSecureContext') === true;
+}
+
+// Fetches and compiles the module. Each step has its bound: the answer and
+// every chunk of the download must come within DOWNLOAD_STALL_MS of the last
+// sign of progress, and compiling must end within COMPILE_TIMEOUT_MS of the
+// last byte; a stalled step rejects with a message that names it.
 async function instantiate(wasmUrl, importObject) {
   const url = String(wasmUrl);
-  let response;
+  const controller = new AbortController();
+  let stalled = null; // the Error to give once the watchdog fired
+  let received = 0;
+  let watchdog;
+  const watch = (ms, error) => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => { stalled = error(); controller.abort(stalled); }, ms);
+  };
   try {
-    response = await globalThis.fetch(url);
-  } catch (cause) {
-    throw new Error(`markunread: cannot fetch ${url}: ${describe(cause)}`, { cause });
-  }
-  if (!response.ok) {
-    throw new Error(`markunread: cannot fetch ${url}: HTTP ${response.status}`);
-  }
-  const type = (response.headers.get('content-type') ?? '').trim().toLowerCase();
-  try {
-    // Streaming compiles while the bytes arrive, but browsers allow it only
-    // for application/wasm; decide up front so the body is read exactly once.
-    if (type === 'application/wasm' && typeof WebAssembly.instantiateStreaming === 'function') {
-      return (await WebAssembly.instantiateStreaming(response, importObject)).instance;
+    let response;
+    watch(DOWNLOAD_STALL_MS, () => new Error(`markunread: loading ${url} stalled: no answer from the server within ${DOWNLOAD_STALL_MS / 1000} s`));
+    try {
+      response = await globalThis.fetch(url, { signal: controller.signal });
+    } catch (cause) {
+      throw stalled ?? new Error(`markunread: cannot fetch ${url}: ${describe(cause)}`, { cause });
     }
-    if (type !== 'application/wasm') {
-      console.warn(`markunread: ${url} is served as "${type || 'no Content-Type'}"; serve .wasm files as application/wasm so the browser can compile while downloading`);
+    if (!response.ok) {
+      throw new Error(`markunread: cannot fetch ${url}: HTTP ${response.status}`);
     }
-    return (await WebAssembly.instantiate(await response.arrayBuffer(), importObject)).instance;
-  } catch (cause) {
-    throw new Error(`markunread: cannot instantiate ${url}: ${describe(cause)}`, { cause });
+    const type = (response.headers.get('content-type') ?? '').trim().toLowerCase();
+    const downloadStalled = () => new Error(`markunread: the download of ${url} stalled: no byte for ${DOWNLOAD_STALL_MS / 1000} s after ${received} bytes`);
+    watch(DOWNLOAD_STALL_MS, downloadStalled);
+    const reader = response.body.getReader();
+    let compileDeadline;
+    const compiling = new Promise((_, reject) => { compileDeadline = reject; });
+    compiling.catch(() => {});
+    const body = new ReadableStream({
+      async pull(out) {
+        let chunk;
+        try {
+          chunk = await reader.read();
+        } catch (cause) {
+          out.error(stalled ?? cause);
+          compileDeadline(stalled ?? cause);
+          return;
+        }
+        if (chunk.done) {
+          watch(COMPILE_TIMEOUT_MS, () => new Error(`markunread: compiling ${url} did not finish within ${COMPILE_TIMEOUT_MS / 1000} s of the last byte`));
+          out.close();
+          return;
+        }
+        received += chunk.value.byteLength;
+        watch(DOWNLOAD_STALL_MS, downloadStalled);
+        out.enqueue(chunk.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    });
+    controller.signal.addEventListener('abort', () => compileDeadline(stalled), { once: true });
+    try {
+      // Streaming compiles while the bytes arrive, but browsers allow it only
+      // for application/wasm; decide up front so the body is read exactly once.
+      if (type === 'application/wasm' && typeof WebAssembly.instantiateStreaming === 'function') {
+        const streamed = new Response(body, { headers: { 'content-type': 'application/wasm' } });
+        return (await Promise.race([WebAssembly.instantiateStreaming(streamed, importObject), compiling])).instance;
+      }
+      if (type !== 'application/wasm') {
+        console.warn(`markunread: ${url} is served as "${type || 'no Content-Type'}"; serve .wasm files as application/wasm so the browser can compile while downloading`);
+      }
+      const bytes = await Promise.race([new Response(body).arrayBuffer(), compiling]);
+      return (await Promise.race([WebAssembly.instantiate(bytes, importObject), compiling])).instance;
+    } catch (cause) {
+      throw stalled ?? new Error(`markunread: cannot instantiate ${url}: ${describe(cause)}`, { cause });
+    }
+  } finally {
+    clearTimeout(watchdog);
   }
 }
 
 // Fills defaults and throws a TypeError for values the module cannot use.
+// Only the options object's own properties count (and those of limits).
 function validateOptions(options) {
   if (options == null) options = {};
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError('markunread: load(options): options must be an object');
   }
-  for (const name of Object.keys(options)) {
+  const given = ownCopy(options);
+  for (const name of Object.keys(given)) {
     if (!KNOWN_OPTIONS.has(name)) throw new TypeError(`markunread: unknown option "${name}"`);
   }
-  const out = { auth: options.auth };
+  const out = { auth: given.auth };
 
-  const wasmUrl = options.wasmUrl ?? new URL('./markunread.wasm', import.meta.url);
+  const wasmUrl = given.wasmUrl ?? new URL('./markunread.wasm', import.meta.url);
   if (typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL)) {
     throw new TypeError('markunread: options.wasmUrl must be a string or a URL');
   }
   out.wasmUrl = wasmUrl;
 
-  if (options.portal != null) {
-    if (typeof options.portal !== 'string' && !(options.portal instanceof URL)) {
+  if (given.portal != null) {
+    if (typeof given.portal !== 'string' && !(given.portal instanceof URL)) {
       throw new TypeError('markunread: options.portal must be a URL string such as "https://example.bitrix24.com"');
     }
-    const text = String(options.portal);
+    const text = String(given.portal);
     if (!/^https?:\/\//i.test(text)) {
       throw new TypeError(`markunread: options.portal must start with https:// (or http:// for loopback), got "${text}"`);
     }
     out.portal = portalBase(text);
   }
 
-  const limits = options.limits ?? {};
-  if (typeof limits !== 'object') throw new TypeError('markunread: options.limits must be an object {perSecond, burst}');
+  if (given.limits != null && (typeof given.limits !== 'object' || Array.isArray(given.limits))) {
+    throw new TypeError('markunread: options.limits must be an object {perSecond, burst}');
+  }
+  const limits = ownCopy(given.limits);
   for (const name of Object.keys(limits)) {
     if (name !== 'perSecond' && name !== 'burst') throw new TypeError(`markunread: unknown option "limits.${name}"`);
   }
   out.limits = {
-    perSecond: positive(limits.perSecond ?? DEFAULTS.limits.perSecond, 'limits.perSecond', false),
-    burst: positive(limits.burst ?? DEFAULTS.limits.burst, 'limits.burst', true),
+    perSecond: bounded(limits.perSecond ?? DEFAULTS.limits.perSecond, 'limits.perSecond'),
+    burst: bounded(limits.burst ?? DEFAULTS.limits.burst, 'limits.burst'),
   };
 
-  out.batch = options.batch ?? DEFAULTS.batch;
+  out.batch = given.batch ?? DEFAULTS.batch;
   if (typeof out.batch !== 'boolean') throw new TypeError('markunread: options.batch must be true or false');
 
-  out.timeoutMs = positive(options.timeoutMs ?? DEFAULTS.timeoutMs, 'timeoutMs', false);
-  out.queueSize = positive(options.queueSize ?? DEFAULTS.queueSize, 'queueSize', true);
-  out.maxAttempts = positive(options.maxAttempts ?? DEFAULTS.maxAttempts, 'maxAttempts', true);
+  out.timeoutMs = bounded(given.timeoutMs ?? DEFAULTS.timeoutMs, 'timeoutMs');
+  out.queueSize = bounded(given.queueSize ?? DEFAULTS.queueSize, 'queueSize');
+  out.maxAttempts = bounded(given.maxAttempts ?? DEFAULTS.maxAttempts, 'maxAttempts');
 
-  if (options.fetch != null && typeof options.fetch !== 'function') {
+  if (given.fetch != null && typeof given.fetch !== 'function') {
     throw new TypeError('markunread: options.fetch must be a function like window.fetch');
   }
-  if (options.fetch == null && typeof globalThis.fetch !== 'function') {
+  if (given.fetch == null && typeof globalThis.fetch !== 'function') {
     throw new TypeError('markunread: this environment has no fetch; pass options.fetch');
   }
-  out.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  out.fetch = given.fetch ?? globalThis.fetch.bind(globalThis);
   return out;
 }
 
-function positive(value, name, integer) {
+function bounded(value, name) {
+  const { min, max, integer } = BOUNDS[name];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isSafeInteger(value))) {
     throw new TypeError(`markunread: options.${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`);
+  }
+  if (value < min || value > max) {
+    throw new TypeError(`markunread: options.${name} must be between ${min} and ${max}, got ${String(value)}`);
   }
   return value;
 }

@@ -22,10 +22,11 @@ before(async () => {
   copyFileSync(join(jsDir, 'auth.js'), join(dir, 'auth.js'));
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(join(dir, 'wasm_exec.js'), `
-    globalThis.Go = class {
+    export const goGlobal = {};
+    export class Go {
       constructor() { this.importObject = {}; this.argv = ['js']; this.env = {}; }
-      run(instance) { return globalThis.fakeGo.run(this, instance); }
-    };`);
+      run(instance) { return globalThis.fakeGo.run(this, instance, goGlobal); }
+    }`);
   ({ load, MarkUnreadError, MarkUnreadClient } = await import(pathToFileURL(join(dir, 'markunread.js'))));
 });
 
@@ -56,11 +57,12 @@ function fakeModule({ api, callReady = true } = {}) {
     stats: () => ({ requests: 1, batches: 0, commands: 1, retries: 0, refreshes: 0, queued: 0, inFlight: 0, status503: 0, status429: 0, settled: 1, succeeded: 1, failed: 0 }),
   };
   globalThis.fakeGo = {
-    run(go, instance) {
+    run(go, instance, goGlobal) {
       seen.go = go;
       seen.instance = instance;
       seen.key = go.env.MARKUNREAD_BRIDGE;
-      seen.bridge = globalThis[seen.key];
+      seen.goGlobal = goGlobal;
+      seen.bridge = goGlobal[seen.key];
       if (callReady) seen.bridge.ready(theApi);
       return new Promise((resolve) => { exit = resolve; });
     },
@@ -132,17 +134,22 @@ describe('load()', () => {
     });
     assert.ok(client instanceof MarkUnreadClient);
     assert.ok(client instanceof EventTarget);
-    const { go, bridge, key, instance } = m.seen;
+    const { go, bridge, key, instance, goGlobal } = m.seen;
     assert.ok(instance instanceof WebAssembly.Instance);
     assert.deepEqual(go.argv, ['markunread']);
     assert.deepEqual(go.env, { MARKUNREAD_BRIDGE: key });
     assert.match(key, /^__markunread_[0-9a-f]{32}$/);
-    assert.equal(key in globalThis, false, 'the bridge global is deleted after ready');
-    assert.deepEqual(bridge.options, {
+    assert.equal(key in goGlobal, false, 'the bridge is deleted from the module\'s global after ready');
+    assert.equal(key in globalThis, false, 'the bridge is never on the page\'s global');
+    // What the module reads has no prototype: Object.prototype cannot leak in.
+    for (const o of [bridge, bridge.options, bridge.auth, await bridge.auth.token()]) {
+      assert.equal(Object.getPrototypeOf(o), null);
+    }
+    assert.deepEqual({ ...bridge.options }, {
       perSecond: 5, burst: 50, batch: false, timeoutMs: 120000, queueSize: 10000, maxAttempts: 6, pageSecure: false,
     });
     assert.equal(bridge.fetch, pageFetch);
-    assert.deepEqual(await bridge.auth.token(), { portal: 'https://example.bitrix24.com', accessToken: 't' });
+    assert.deepEqual({ ...await bridge.auth.token() }, { portal: 'https://example.bitrix24.com', accessToken: 't' });
     const err = bridge.newError('MESSAGE_ID_ERROR', 'Message ID can\'t be empty', 400, 1);
     assert.ok(err instanceof MarkUnreadError);
     assert.equal(err.status, 400);
@@ -158,14 +165,14 @@ describe('load()', () => {
     assert.notEqual(a.seen.key, b.seen.key);
   });
 
-  test('defaults: the wasm beside the shim, the page fetch, no auth, pageSecure from location', async () => {
+  test('defaults: the wasm beside the shim, the page fetch, no auth, pageSecure from the origin', async () => {
     const requested = serveWasm();
     const m = fakeModule();
-    globalThis.location = { protocol: 'https:' };
+    globalThis.origin = 'https://app.example';
     try {
       await load();
     } finally {
-      delete globalThis.location;
+      delete globalThis.origin;
     }
     assert.equal(requested[0], pathToFileURL(join(dir, 'markunread.wasm')).href);
     assert.equal(m.seen.bridge.auth, null);
@@ -179,7 +186,7 @@ describe('load()', () => {
     const m = fakeModule();
     await load({ auth: { domain: 'example.bitrix24.com', accessToken: 't' }, portal: 'http://127.0.0.1:9/' });
     assert.equal(m.seen.bridge.options.portal, 'http://127.0.0.1:9');
-    assert.deepEqual(await m.seen.bridge.auth.token(), { portal: 'https://example.bitrix24.com', accessToken: 't' });
+    assert.deepEqual({ ...await m.seen.bridge.auth.token() }, { portal: 'https://example.bitrix24.com', accessToken: 't' });
   });
 
   test('a wasm served with the wrong MIME type still loads, with a warning', async (t) => {

@@ -3,8 +3,8 @@
 package browser
 
 import (
+	"sync"
 	"syscall/js"
-	"time"
 
 	"github.com/markunread/markunread/wasm/unread"
 )
@@ -25,61 +25,81 @@ type module struct {
 	client   *unread.Client
 	newError js.Value
 	onSettle js.Value
-	exports  []js.Func // live as long as the module
+	onLog    js.Value
+	exports  []js.Func // live until close
+	closed   chan struct{}
 }
 
 // Serve wires a core client to the shim's bridge object (see the package
-// comment) and hands the shim its api. It returns at once; the exported
-// functions run on JavaScript's calls.
-func Serve(bridge js.Value) error {
-	m := &module{}
+// comment) and hands the shim its api, or tells it why it refused to start.
+// It returns at once with a channel that closes when the page closes the
+// client: the Go program may end then.
+func Serve(bridge js.Value) (<-chan struct{}, error) {
+	m := &module{closed: make(chan struct{})}
 	var cfg unread.Config
+	var refused *unread.Error
 	err := guard("reading the bridge", func() {
 		m.newError = bridge.Get("newError")
 		m.onSettle = bridge.Get("onSettle")
-		cfg = readOptions(bridge.Get("options"))
+		m.onLog = bridge.Get("onLog")
+		cfg, refused = readOptions(bridge.Get("options"))
 		cfg.Transport = fetchTransport{fetch: bridge.Get("fetch")}
 		if a := bridge.Get("auth"); a.Type() == js.TypeObject {
 			cfg.Auth = pageAuth{source: a}
 		}
+		if p := bridge.Get("plans"); p.Type() == js.TypeObject {
+			cfg.Plans = planStore{store: p}
+		}
+		if b := bridge.Get("budget"); b.Type() == js.TypeFunction {
+			cfg.Shared = newSharedBudget(b)
+		}
 	})
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if refused == nil && cfg.Portal != "" {
+		_, refused = unread.CheckPortal(cfg.Portal, cfg.PageSecure)
+	}
+	if refused != nil {
+		return nil, guard("calling refuse", func() { bridge.Call("refuse", refused.Code, refused.Description) })
 	}
 	if m.onSettle.Type() == js.TypeFunction {
-		cfg.OnSettle = m.settled
+		cfg.OnSettle = m.progress
+	}
+	if m.onLog.Type() == js.TypeFunction {
+		cfg.OnLog = m.logged
 	}
 	m.client = unread.New(cfg)
-	api := jsObject.New()
+	api := jsObject.Call("create", js.Null())
 	m.export(api, "markUnread", m.markUnread)
+	m.export(api, "markMany", m.markMany)
 	m.export(api, "stats", func(js.Value, []js.Value) any { return statsObject(m.client.Stats()) })
-	return guard("calling ready", func() { bridge.Call("ready", api) })
+	m.export(api, "close", m.close)
+	return m.closed, guard("calling ready", func() { bridge.Call("ready", api) })
 }
 
-func readOptions(o js.Value) unread.Config {
+// readOptions reads the options the page gave; the shim passes only those,
+// on a null-prototype object. Numbers are checked against unread.Options.
+func readOptions(o js.Value) (unread.Config, *unread.Error) {
 	var cfg unread.Config
 	if o.Type() != js.TypeObject {
-		return cfg
+		return cfg, nil
 	}
-	number := func(name string) float64 {
-		if v := o.Get(name); v.Type() == js.TypeNumber {
-			return v.Float()
+	for _, opt := range unread.Options {
+		if v := o.Get(opt.Name); v.Type() == js.TypeNumber {
+			if err := cfg.Set(opt.Name, v.Float()); err != nil {
+				return cfg, err
+			}
 		}
-		return 0
 	}
 	if p := o.Get("portal"); p.Type() == js.TypeString {
 		cfg.Portal = p.String()
 	}
 	cfg.PageSecure = o.Get("pageSecure").Truthy()
-	cfg.Rate = number("perSecond")
-	cfg.Burst = int(number("burst"))
 	if b := o.Get("batch"); b.Type() == js.TypeBoolean && !b.Bool() {
 		cfg.BatchSize = 1
 	}
-	cfg.Timeout = time.Duration(number("timeoutMs") * float64(time.Millisecond))
-	cfg.QueueSize = int(number("queueSize"))
-	cfg.MaxAttempts = int(number("maxAttempts"))
-	return cfg
+	return cfg, nil
 }
 
 // export puts fn on obj as a JavaScript function that never lets a panic
@@ -97,48 +117,102 @@ func (m *module) export(obj js.Value, name string, fn func(js.Value, []js.Value)
 	obj.Set(name, f)
 }
 
-// markUnread(dialogId, messageId, signal?) returns a Promise of true.
-// Arguments are checked before anything is queued: a bad one rejects at
-// once with the portal's own code and no request leaves the page. A panic
-// before the call reaches the client is counted as a refused call, so
-// onSettle and stats still hear of it.
+// markUnread(dialogId, messageId, signal?, bulk?) returns a Promise of
+// true. The core checks the arguments before anything is queued: a bad
+// one rejects with the portal's own code and no request leaves the page.
 func (m *module) markUnread(_ js.Value, args []js.Value) (result any) {
 	defer func() {
 		if p := recover(); p != nil {
 			err := panicError("markUnread", p)
-			m.client.Refuse(err)
+			m.client.Contained(err)
 			result = m.rejected(err)
 		}
 	}()
 	hook("markUnread")
-	dialog, err := unread.ParseDialogID(toArg(arg(args, 0)))
-	if err == nil {
-		var message unread.MessageID
-		if message, err = unread.ParseMessageID(toArg(arg(args, 1))); err == nil {
-			return m.mark(dialog, message, arg(args, 2))
-		}
-	}
-	m.client.Refuse(err)
-	return m.rejected(err)
-}
-
-func (m *module) mark(dialog unread.DialogID, message unread.MessageID, signal js.Value) js.Value {
+	r := unread.MarkRequest{Dialog: toArg(arg(args, 0)), Message: toArg(arg(args, 1))}
+	_ = guard("reading bulk", func() { r.Bulk = arg(args, 3).Truthy() })
+	signal := arg(args, 2)
 	return m.promise(func() (any, *unread.Error) {
 		// On the call's goroutine, so that stop runs whatever happens: a
 		// signal that fired before this point is seen as already aborted.
 		abort, stop := withSignal(signal)
 		defer stop()
+		r.Abort = abort
 		hook("markUnread call")
-		if err := m.client.Mark(abort, dialog, message); err != nil {
+		if err := m.client.Mark(r); err != nil {
 			return nil, err
 		}
 		return true, nil
 	})
 }
 
+// markMany(dialogIds, messageIds, signal?) queues the pairs as one bulk
+// job and returns a Promise of an array: for each pair, in order, true or
+// the error it settled with. The job's calls wait behind interactive ones.
+func (m *module) markMany(_ js.Value, args []js.Value) any {
+	var marks []unread.MarkRequest
+	if err := guard("reading markMany's pairs", func() {
+		dialogs, messages := arg(args, 0), arg(args, 1)
+		marks = make([]unread.MarkRequest, dialogs.Length())
+		for i := range marks {
+			marks[i] = unread.MarkRequest{Dialog: toArg(dialogs.Index(i)), Message: toArg(messages.Index(i)), Bulk: true}
+		}
+	}); err != nil {
+		return m.rejected(err.(*unread.Error))
+	}
+	signal := arg(args, 2)
+	return m.promise(func() (any, *unread.Error) {
+		abort, stop := withSignal(signal)
+		defer stop()
+		results := make([]*unread.Error, len(marks))
+		var mu sync.Mutex
+		left := len(marks)
+		all := make(chan struct{})
+		if left == 0 {
+			close(all)
+		}
+		m.client.MarkMany(marks, abort, func(i int, err *unread.Error) {
+			mu.Lock()
+			defer mu.Unlock()
+			results[i] = err
+			if left--; left == 0 {
+				close(all)
+			}
+		})
+		<-all
+		out := jsArray.New(len(results))
+		for i, err := range results {
+			if err == nil {
+				out.SetIndex(i, true)
+			} else {
+				out.SetIndex(i, m.errorValue(err))
+			}
+		}
+		return out, nil
+	})
+}
+
+// close() settles every pending call with CLIENT_CLOSED, releases the
+// exported functions and lets the Go program end.
+func (m *module) close(js.Value, []js.Value) any {
+	select {
+	case <-m.closed:
+		return nil
+	default:
+	}
+	go func() {
+		m.client.Close()
+		for _, f := range m.exports {
+			f.Release()
+		}
+		close(m.closed)
+	}()
+	return nil
+}
+
 // promise returns a Promise settled by work, which runs on its own
 // goroutine. A panic in work rejects the Promise with INTERNAL_ERROR and
-// counts as a refused call. (Only a panic inside the client itself,
+// counts as a contained call. (Only a panic inside the client itself,
 // after it queued the call, could make the call count twice.)
 func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 	var resolve, reject js.Value
@@ -152,7 +226,7 @@ func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 		if broken == nil {
 			broken = &unread.Error{Code: unread.CodeInternal, Description: "the promise executor did not run"}
 		}
-		m.client.Refuse(broken)
+		m.client.Contained(broken)
 		return m.rejected(broken)
 	}
 	go func() {
@@ -162,7 +236,7 @@ func (m *module) promise(work func() (any, *unread.Error)) js.Value {
 			defer func() {
 				if r := recover(); r != nil {
 					failure = panicError("markUnread", r)
-					m.client.Refuse(failure)
+					m.client.Contained(failure)
 				}
 			}()
 			value, failure = work()
@@ -192,9 +266,10 @@ func (m *module) errorValue(e *unread.Error) js.Value {
 	return v
 }
 
-func (m *module) settled(p unread.Progress) {
+// progress tells the shim of a settled call, for its progress event.
+func (m *module) progress(p unread.Progress) {
 	_ = guard("onSettle", func() {
-		o := jsObject.New()
+		o := jsObject.Call("create", js.Null())
 		if p.Dialog != "" {
 			o.Set("dialogId", string(p.Dialog))
 			o.Set("messageId", int64(p.Message))
@@ -203,32 +278,42 @@ func (m *module) settled(p unread.Progress) {
 			o.Set("messageId", js.Null())
 		}
 		o.Set("ok", p.Err == nil)
+		o.Set("bulk", p.Bulk)
 		if p.Err != nil {
 			o.Set("code", p.Err.Code)
 		} else {
 			o.Set("code", js.Null())
 		}
-		o.Set("settled", p.Stats.Settled)
-		o.Set("succeeded", p.Stats.Succeeded)
-		o.Set("failed", p.Stats.Failed)
-		o.Set("queued", p.Stats.Queued)
-		o.Set("inFlight", p.Stats.InFlight)
+		for _, f := range p.Stats.Fields() {
+			o.Set(f.Name, f.Value)
+		}
 		m.onSettle.Invoke(o)
 	})
 }
 
+// logged hands a log event to the page's onLog.
+func (m *module) logged(e unread.LogEvent) {
+	_ = guard("onLog", func() {
+		o := jsObject.Call("create", js.Null())
+		o.Set("kind", e.Kind)
+		o.Set("message", e.Text)
+		if e.Code != "" {
+			o.Set("code", e.Code)
+		}
+		if e.Wait > 0 {
+			o.Set("waitMs", e.Wait.Milliseconds())
+		}
+		if e.Commands > 0 {
+			o.Set("commands", e.Commands)
+		}
+		m.onLog.Invoke(o)
+	})
+}
+
 func statsObject(s unread.Stats) js.Value {
-	o := jsObject.New()
-	for _, f := range []struct {
-		name  string
-		value int
-	}{
-		{"requests", s.Requests}, {"batches", s.Batches}, {"commands", s.Commands},
-		{"retries", s.Retries}, {"refreshes", s.Refreshes}, {"queued", s.Queued},
-		{"inFlight", s.InFlight}, {"status503", s.Status503}, {"status429", s.Status429},
-		{"settled", s.Settled}, {"succeeded", s.Succeeded}, {"failed", s.Failed},
-	} {
-		o.Set(f.name, f.value)
+	o := jsObject.Call("create", js.Null())
+	for _, f := range s.Fields() {
+		o.Set(f.Name, f.Value)
 	}
 	return o
 }
@@ -236,12 +321,18 @@ func statsObject(s unread.Stats) js.Value {
 // withSignal ties an AbortSignal to a Stop. stop removes the listener
 // before releasing it, so the signal can never call a released function.
 func withSignal(signal js.Value) (*unread.Stop, func()) {
-	if signal.Type() != js.TypeObject {
+	if t, ok := typeOf(signal); !ok || t != js.TypeObject {
 		return nil, func() {}
 	}
 	abort := unread.NewStop()
 	aborted := func() {
-		abort.Fire(&unread.Error{Code: unread.CodeAborted, Description: "the call's AbortSignal fired"})
+		why := "the call's AbortSignal fired"
+		_ = guard("reading the abort reason", func() {
+			if r := signal.Get("reason"); r.Type() != js.TypeUndefined {
+				why += ": " + jsError(r).Error()
+			}
+		})
+		abort.Fire(&unread.Error{Code: unread.CodeAborted, Description: why})
 	}
 	var onAbort js.Func
 	listening := false

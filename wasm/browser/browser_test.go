@@ -125,6 +125,11 @@ func TestFetchIsAbortedWhenItsStopFires(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second, "the stalled request was not aborted")
 }
 
+// markRequest is a mark as page JavaScript would ask for it.
+func markRequest(dialog unread.DialogID, message unread.MessageID) unread.MarkRequest {
+	return unread.MarkRequest{Dialog: unread.String(string(dialog)), Message: unread.Number(float64(message))}
+}
+
 func newClient(p testPortal, cfg unread.Config) *unread.Client {
 	cfg.Transport = p.http
 	cfg.Auth = staticAuth{unread.Credentials{Portal: p.url, AccessToken: p.token}}
@@ -136,7 +141,7 @@ func markConcurrently(c *unread.Client, n int) []*unread.Error {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = c.Mark(nil, unread.DialogID("chat"+strconv.Itoa(i+1)), unread.MessageID(i+1))
+			errs[i] = c.Mark(markRequest(unread.DialogID("chat"+strconv.Itoa(i+1)), unread.MessageID(i+1)))
 		})
 	}
 	wg.Wait()

@@ -87,7 +87,7 @@ func marksThroughFaults(t *testing.T, p testPortal, rate float64, burst, batchSi
 				// 250 dialogs, so some marks meet another of their dialog in a batch.
 				keys[i] = key{unread.DialogID("chat" + strconv.Itoa(i%250+1)), unread.MessageID(i + 1)}
 				began := time.Now()
-				errs[i] = c.Mark(nil, keys[i].dialog, keys[i].message)
+				errs[i] = c.Mark(markRequest(keys[i].dialog, keys[i].message))
 				took[i] = time.Since(began)
 			}
 		})

@@ -16,8 +16,11 @@ const (
 	formType = "application/x-www-form-urlencoded"
 	// No cookies: the token is the only credential.
 	credentials = "omit"
-	// A redirect could carry the body, token and all, to another origin.
-	redirect = "error"
+	// A redirect could carry the body, token and all, to another origin:
+	// it is never followed. A renamed portal answers every REST call with
+	// one (docs/bitrix24.md#f-moved-302); "manual" lets the module see it
+	// and say so, where "error" would look like a network failure.
+	redirect = "manual"
 	// The portal has no business knowing the app page's URL.
 	referrerPolicy = "no-referrer"
 	cacheMode      = "no-store"
@@ -57,12 +60,20 @@ func (t fetchTransport) Post(stop <-chan struct{}, url, body string) (unread.Res
 		return unread.Response{}, err
 	}
 	var status int
+	var moved bool
 	var parsing js.Value
 	if err := guard("reading the response", func() {
 		status = res.Get("status").Int()
-		parsing = res.Call("json")
+		// Browsers give an opaque redirect (status 0), Node the 3xx itself.
+		moved = res.Get("type").String() == "opaqueredirect" || status >= 300 && status < 400
+		if !moved {
+			parsing = res.Call("json")
+		}
 	}); err != nil {
 		return unread.Response{Status: status, Unreadable: true}, nil
+	}
+	if moved {
+		return unread.Response{Status: status, Redirected: true}, nil
 	}
 	parsed, err := await(stop, parsing, abort)
 	if err == errStopped {

@@ -5,6 +5,7 @@ package browser
 import (
 	"errors"
 	"syscall/js"
+	"time"
 
 	"github.com/markunread/markunread/wasm/unread"
 )
@@ -65,12 +66,18 @@ func panicError(what string, p any) *unread.Error {
 // errStopped is what await gives when its stop channel closes first.
 var errStopped = errors.New("stopped")
 
+// abortGrace is how long await waits, after abort, for the promise to
+// settle. A fetch that honours its AbortSignal rejects at once; one that
+// ignores it (a page's own options.fetch) may never settle, and must not
+// hold the request's slot and its calls forever.
+const abortGrace = 2 * time.Second
+
 // await waits for a JavaScript promise (or any value, as Promise.resolve
 // takes it). When stop closes first, abort (if given) is called and await
-// waits for the promise to reject, so that no callback outlives it; without
-// abort it returns at once and the callbacks release themselves whenever
-// the promise settles. Each callback releases both js.Funcs, so they are
-// freed whichever way the promise ends.
+// waits up to abortGrace for the promise to reject, so that no callback
+// outlives it; after that, or without abort, it returns at once and the
+// callbacks release themselves whenever the promise settles. Each callback
+// releases both js.Funcs, so they are freed whichever way the promise ends.
 func await(stop <-chan struct{}, value js.Value, abort func()) (js.Value, error) {
 	type result struct {
 		v   js.Value
@@ -104,7 +111,14 @@ func await(stop <-chan struct{}, value js.Value, abort func()) (js.Value, error)
 	case <-stop:
 		if abort != nil {
 			abort()
-			<-ch
+			// An AfterFunc, not a NewTimer: see unread.Client.Mark.
+			grace := make(chan struct{})
+			t := time.AfterFunc(abortGrace, func() { close(grace) })
+			select {
+			case <-ch:
+			case <-grace:
+			}
+			t.Stop()
 		}
 		return js.Undefined(), errStopped
 	}
@@ -139,7 +153,12 @@ func arg(args []js.Value, i int) js.Value {
 
 // toArg reduces a JavaScript argument to what the core's checks need.
 func toArg(v js.Value) unread.Arg {
-	switch v.Type() {
+	t, ok := typeOf(v)
+	if !ok {
+		// Only a BigInt has no js.Type (Value.Type panics on it).
+		return unread.Arg{Type: "bigint"}
+	}
+	switch t {
 	case js.TypeString:
 		return unread.String(v.String())
 	case js.TypeNumber:
@@ -163,6 +182,17 @@ func toArg(v js.Value) unread.Arg {
 		return unread.Arg{Type: "bigint"}
 	}
 	return unread.Arg{Type: "object"}
+}
+
+// typeOf is v.Type(), and false for a value syscall/js has no Type for:
+// Type panics with "bad type flag" on a BigInt.
+func typeOf(v js.Value) (t js.Type, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return v.Type(), true
 }
 
 // maxDepth bounds how deep toGo follows a JSON answer; the portal's answers

@@ -65,7 +65,8 @@ func serveModule(t *testing.T, p testPortal, token string, options map[string]an
 		m.api = arg(args, 0)
 		return nil
 	}))
-	require.NoError(t, Serve(bridge))
+	_, err := Serve(bridge)
+	require.NoError(t, err)
 	require.Equal(t, js.TypeObject, m.api.Type(), "Serve did not call ready with the api")
 	return m
 }

@@ -32,8 +32,9 @@ type MessageID int64
 const maxSafeInteger = 1<<53 - 1
 
 // ParseDialogID accepts what the portal accepts, ^([0-9]+|(chat|sg|crm)[0-9]+)$
-// in any case, or a positive safe integer (a user id). Anything else is
-// refused with the portal's own code for the parameter, DIALOG_ID_EMPTY.
+// in any case and PHP-truthy (so not "0"), or a positive safe integer (a
+// user id) (docs/bitrix24.md#f-unread-dialog-id). Anything else is refused with
+// the portal's own code for the parameter, DIALOG_ID_EMPTY.
 func ParseDialogID(a Arg) (DialogID, *Error) {
 	switch a.Type {
 	case "number":
@@ -54,7 +55,10 @@ func ParseDialogID(a Arg) (DialogID, *Error) {
 			}
 		}
 		if !allDigits(digits) {
-			return "", newError(CodeDialogID, "dialog id "+quote(a.Str)+" is not chatNNN, sgNNN, crmNNN or a user id NNN")
+			return "", newError(CodeDialogID, "dialog id "+quote(a.Str)+" is not a dialog id: chatNNN, sgNNN, crmNNN or a user id NNN")
+		}
+		if s == "0" { // PHP reads "0" as false, so the portal calls it empty
+			return "", newError(CodeDialogID, "dialog id \"0\" is not a dialog id: the portal reads it as empty")
 		}
 		return DialogID(s), nil
 	default:

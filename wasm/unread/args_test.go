@@ -40,7 +40,7 @@ func TestParseDialogIDRefusesWithDialogIDEmpty(t *testing.T) {
 		{Arg{Type: "object"}, "not an object"},
 		{Arg{Type: "boolean"}, "not a boolean"},
 		{String(""), "empty string"},
-		{String("chat 29"), `"chat 29" is not chatNNN`},
+		{String("chat 29"), `"chat 29" is not a dialog id`},
 		{String("chat"), `"chat" is not`},
 		{String("chat29 "), `"chat29 "`},
 		{String("user29"), `"user29"`},

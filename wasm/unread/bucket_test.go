@@ -44,8 +44,8 @@ func TestFillMakesTheNextRequestWaitOneDrainStep(t *testing.T) {
 }
 
 func TestTheClientLeavesHeadroomForLatencyJitter(t *testing.T) {
-	assert.Equal(t, 49, capacity(2, 50))   // a quarter second at 2/s is under one request
-	assert.Equal(t, 248, capacity(5, 250)) // enterprise: 1.25 requests, rounded up
-	assert.Equal(t, 5, capacity(10, 8))
-	assert.Equal(t, 1, capacity(2, 1)) // never below one request
+	assert.Equal(t, 49, capacity(Plan{2, 50}))   // a quarter second at 2/s is under one request
+	assert.Equal(t, 248, capacity(Plan{5, 250})) // enterprise: 1.25 requests, rounded up
+	assert.Equal(t, 5, capacity(Plan{10, 8}))
+	assert.Equal(t, 1, capacity(Plan{2, 1})) // never below one request
 }

@@ -15,6 +15,9 @@ const (
 	CodeInvalidPortal = "INVALID_PORTAL" // a portal URL the module will not send a token to
 	CodeInternal      = "INTERNAL_ERROR" // a bug in the module, contained
 	CodeClosed        = "CLIENT_CLOSED"  // the client was closed while the call waited
+	CodeBadOption     = "BAD_OPTION"     // a load() option outside its bounds
+	CodePortalMoved   = "PORTAL_MOVED"   // the portal answered with a redirect: it was renamed
+	CodePortalError   = "PORTAL_ERROR"   // the portal gave an error with an empty code
 )
 
 // Codes of the portal that change what the client does.

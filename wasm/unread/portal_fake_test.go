@@ -24,14 +24,17 @@ type fakePortal struct {
 	expired  map[string]bool   // tokens that answer expired_token
 	unread   map[string]int64  // dialog -> first unread message
 	requests []url.Values      // every request's form, in order
+	times    []time.Time       // when each of requests arrived
 	script   []func() Response // answers to give before the real ones, in order
 	hook     func(form url.Values) (Response, bool)
 	netFails int // the next n requests fail with no answer
 	stall    bool
+	license  string // what app.info says
+	appInfo  int    // app.info requests; they are not in requests
 }
 
 func newFakePortal() *fakePortal {
-	return &fakePortal{rate: 2, burst: 50, token: "good", expired: map[string]bool{}, unread: map[string]int64{}, latency: 20 * time.Millisecond}
+	return &fakePortal{rate: 2, burst: 50, token: "good", license: "ru_pro", expired: map[string]bool{}, unread: map[string]int64{}, latency: 20 * time.Millisecond}
 }
 
 var dialogPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
@@ -50,7 +53,13 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	isAppInfo := strings.HasSuffix(rawURL, "/rest/app.info")
+	if isAppInfo {
+		p.appInfo++
+		return Response{Status: 200, JSON: map[string]any{"result": map[string]any{"LICENSE": p.license}}}, nil
+	}
 	p.requests = append(p.requests, form)
+	p.times = append(p.times, time.Now())
 	if p.stall {
 		p.mu.Unlock()
 		<-stop
@@ -64,7 +73,10 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 	if len(p.script) > 0 {
 		next := p.script[0]
 		p.script = p.script[1:]
-		return next(), nil
+		p.mu.Unlock() // a scripted answer may wait; other requests go on
+		r := next()
+		p.mu.Lock()
+		return r, nil
 	}
 	if p.hook != nil {
 		if r, ok := p.hook(form); ok {
@@ -114,13 +126,14 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 	return errorAnswer(404, "ERROR_METHOD_NOT_FOUND", "Method not found!"), nil
 }
 
+// markLocked checks in the portal's order: MESSAGE_ID, then DIALOG_ID.
 func (p *fakePortal) markLocked(dialog, message string) Response {
-	if !dialogPattern.MatchString(dialog) {
-		return errorAnswer(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
-	}
 	id, _ := strconv.ParseInt(message, 10, 64)
 	if id <= 0 {
-		return errorAnswer(400, "MESSAGE_ID_ERROR", "Message ID can't be empty")
+		return errorAnswer(400, "MESSAGE_ID_ERROR", "First unread message id can't be empty")
+	}
+	if dialog == "0" || !dialogPattern.MatchString(dialog) {
+		return errorAnswer(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
 	}
 	d := strings.ToLower(dialog)
 	if old, ok := p.unread[d]; !ok || id < old {
@@ -139,14 +152,15 @@ type fakeAuth struct {
 	tokens    []string
 	at        int
 	refreshes int
-	block     bool // Refresh never answers (until ctx ends)
+	block     bool // Refresh never answers (until stop closes)
+	expiresIn time.Duration
 	fail      error
 }
 
 func (a *fakeAuth) Token(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil
 }
 
 func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
@@ -165,5 +179,11 @@ func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.at++
-	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil
+}
+
+func (a *fakeAuth) refreshCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.refreshes
 }

@@ -10,7 +10,14 @@ import (
 type Credentials struct {
 	Portal      string // base URL, e.g. https://example.bitrix24.com
 	AccessToken string
+	// ExpiresIn is the token's life from when it was given (AUTH_EXPIRES,
+	// docs/bitrix24.md#f-auth-expires); 0 when the source does not say.
+	ExpiresIn time.Duration
 }
+
+// expiryMargin: a token this close to its expiry is refreshed before use,
+// so it is not sent in its last seconds.
+const expiryMargin = 10 * time.Second
 
 // Auth is where tokens come from: the page's own auth source (the portal's
 // postMessage protocol, BX24, the official SDK, or an explicit token).
@@ -39,9 +46,11 @@ func (s *session) canRefresh() bool {
 type session struct {
 	auth    Auth
 	timeout time.Duration
+	log     func(LogEvent)
 
 	mu      sync.Mutex
 	creds   Credentials
+	expires time.Time // zero: unknown
 	have    bool
 	flight  *flight // the fetch or refresh under way, if any
 	refresh int     // refreshes started
@@ -57,6 +66,9 @@ type flight struct {
 // refresh under way, or until closing (the client's life) ends.
 func (s *session) credentials(closing <-chan struct{}) (Credentials, *Error) {
 	s.mu.Lock()
+	if s.have && s.flight == nil && !s.expires.IsZero() && time.Now().After(s.expires.Add(-expiryMargin)) && s.canRefresh() {
+		s.startLocked(true)
+	}
 	if s.have && s.flight == nil {
 		c := s.creds
 		s.mu.Unlock()
@@ -98,12 +110,20 @@ func (s *session) startLocked(refresh bool) *flight {
 	s.flight = f
 	if refresh {
 		s.refresh++
+		if s.log != nil {
+			s.log(LogEvent{Kind: LogRefresh, Text: "refreshing the access token"})
+		}
 	}
 	go func() {
+		asked := time.Now()
 		creds, err := s.ask(refresh)
 		s.mu.Lock()
 		if err == nil {
 			s.creds, s.have = creds, true
+			s.expires = time.Time{}
+			if creds.ExpiresIn > 0 {
+				s.expires = asked.Add(creds.ExpiresIn)
+			}
 		}
 		s.flight = nil
 		f.creds, f.err = creds, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -11,9 +12,9 @@ import (
 // maxBatch is the most commands one batch may carry.
 const maxBatch = 50
 
-// orderedMap is a JSON object that keeps insertion order. Empty, it encodes as [] —
-// what PHP's json_encode gives for an empty array, as the real portal answers for an
-// empty result / result_error / result_time.
+// orderedMap is a PHP array as json_encode writes it (docs/bitrix24.md#f-php-arrays): in
+// insertion order; empty, it is []; with keys exactly 0..n-1 in order, a JSON list; else an
+// object.
 type orderedMap []orderedEntry
 
 type orderedEntry struct {
@@ -21,26 +22,45 @@ type orderedEntry struct {
 	val any
 }
 
-func (m orderedMap) MarshalJSON() ([]byte, error) {
-	if len(m) == 0 {
-		return []byte("[]"), nil
+// isList reports whether the keys are 0..n-1 in order (as PHP sees them: "0", "1", ...
+// are integer keys, "00" or "+1" are not).
+func (m orderedMap) isList() bool {
+	for i, e := range m {
+		if e.key != strconv.Itoa(i) {
+			return false
+		}
 	}
+	return true
+}
+
+func (m orderedMap) MarshalJSON() ([]byte, error) {
+	list := m.isList()
 	var b bytes.Buffer
-	b.WriteByte('{')
+	if list {
+		b.WriteByte('[')
+	} else {
+		b.WriteByte('{')
+	}
 	for i, e := range m {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(e.key)
+		if !list {
+			k, _ := json.Marshal(e.key)
+			b.Write(k)
+			b.WriteByte(':')
+		}
 		v, err := json.Marshal(e.val)
 		if err != nil {
 			return nil, err
 		}
-		b.Write(k)
-		b.WriteByte(':')
 		b.Write(v)
 	}
-	b.WriteByte('}')
+	if list {
+		b.WriteByte(']')
+	} else {
+		b.WriteByte('}')
+	}
 	return b.Bytes(), nil
 }
 
@@ -53,33 +73,45 @@ type batchResult struct {
 	ResultTime  orderedMap `json:"result_time"`
 }
 
-// batch runs the commands in cmd in order: each is "method?urlencoded_params" and
-// succeeds or fails on its own (HTTP 200 either way). A "batch" command fails with
-// ERROR_BATCH_METHOD_NOT_ALLOWED; with halt=1 the first error stops the batch. More
-// than 50 commands is HTTP 400 ERROR_BATCH_LENGTH_EXCEEDED and runs nothing. result_time
-// has an entry for each command that succeeded. Caller holds mu.
+// batch runs the commands in cmd in order, as CRestProvider::methodsBatch does
+// (docs/bitrix24.md#f-batch-shape): each is "method?urlencoded_params" and succeeds or
+// fails on its own, checked like a single call (unknown method, then its operating-time
+// limit, then the method), and the batch answers 200 either way. A "batch" command fails
+// with ERROR_BATCH_METHOD_NOT_ALLOWED; commands past the 50th are not run and each fails
+// with ERROR_BATCH_LENGTH_EXCEEDED (docs/bitrix24.md#f-batch-length); with halt truthy the
+// first failure stops the batch. result_time has an entry for each command that succeeded,
+// with its own method's operating time; the envelope's time is batch's own, which is
+// never booked (docs/bitrix24.md#f-otl-batch-exempt), unless batch itself is blocked with
+// Config.Blocks (a test aid): then 429. Caller holds mu.
 func (p *Portal) batch(prm params, start time.Time) restAnswer {
-	p.stats.Batches++
-	cmds := prm.maps["cmd"]
-	if len(cmds) > maxBatch {
-		return p.errorAnswer(errBatchLength, start, "batch")
+	procStart := time.Now()
+	if p.blocked("batch", procStart) {
+		return p.errorAnswer(errOperatingLimit)
 	}
+	p.stats.Batches++
 	halt := phpIntval(prm.get("halt")) != 0
 	var out batchResult
-	for _, c := range cmds {
+	for i, c := range prm.maps["cmd"] {
 		cmdStart := time.Now()
-		p.stats.Commands++
-		method, query, _ := strings.Cut(c.v, "?")
-		method = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(method), ".json"))
 		var res any
 		var e *apiError
-		var processing time.Duration
-		if method == "batch" {
+		var cmdProcStart, cmdProcEnd time.Time
+		method, query, _ := strings.Cut(c.v, "?")
+		method = strings.ToLower(strings.TrimSpace(method))
+		switch {
+		case i >= maxBatch:
+			e = errBatchLength
+		case method == "batch":
 			e = errBatchNotAllowed
-		} else {
+		default:
+			p.stats.Commands++
+			if _, known := methods[method]; !known {
+				e = errMethodNotFound
+				break
+			}
 			sub := newParams()
 			sub.addForm(query)
-			res, e, processing = p.call(method, sub)
+			res, e, cmdProcStart, cmdProcEnd = p.call(method, sub)
 		}
 		if e != nil {
 			out.ResultError = append(out.ResultError, orderedEntry{c.k, e})
@@ -88,9 +120,8 @@ func (p *Portal) batch(prm params, start time.Time) restAnswer {
 			}
 			continue
 		}
-		sum, _, reset := p.opStatus(method)
 		out.Result = append(out.Result, orderedEntry{c.k, res})
-		out.ResultTime = append(out.ResultTime, orderedEntry{c.k, newTimeBlock(cmdStart, time.Now(), processing, sum, reset)})
+		out.ResultTime = append(out.ResultTime, orderedEntry{c.k, p.timeBlockFor(method, cmdStart, cmdProcStart, cmdProcEnd, start)})
 	}
-	return restAnswer{http.StatusOK, resultBody{out, newTimeBlock(start, time.Now(), 0, 0, ceilUnix(time.Now().Add(p.cfg.OperatingWindow)))}}
+	return restAnswer{http.StatusOK, resultBody{out, p.timeBlockFor("batch", start, procStart, time.Now(), start)}}
 }

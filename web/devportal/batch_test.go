@@ -1,6 +1,7 @@
 package devportal
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,7 +35,7 @@ func TestBatchFormMapsEachCommand(t *testing.T) {
 	assert.Equal(t, map[string]any{"a": true, "d": true}, r["result"])
 	assert.Equal(t, map[string]any{
 		"b": map[string]any{"error": "DIALOG_ID_EMPTY", "error_description": "Dialog ID can't be empty"},
-		"c": map[string]any{"error": "MESSAGE_ID_ERROR", "error_description": "Message ID can't be empty"},
+		"c": map[string]any{"error": "MESSAGE_ID_ERROR", "error_description": "First unread message id can't be empty"},
 		"e": map[string]any{"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"},
 	}, r["result_error"])
 	rt := r["result_time"].(map[string]any)
@@ -48,7 +49,7 @@ func TestBatchFormMapsEachCommand(t *testing.T) {
 
 func TestBatchJSONBody(t *testing.T) {
 	f := newFixture(t, Config{})
-	body := `{"auth":"` + f.token + `","halt":0,"cmd":{"k1":"im.dialog.unread?DIALOG_ID=chat29&MESSAGE_ID=12","k2":"im.dialog.unread.json?DIALOG_ID=7&MESSAGE_ID=3"}}`
+	body := `{"auth":"` + f.token + `","halt":0,"cmd":{"k1":"im.dialog.unread?DIALOG_ID=chat29&MESSAGE_ID=12","k2":"IM.Dialog.Unread?DIALOG_ID=7&MESSAGE_ID=3"}}`
 	w := f.do(http.MethodPost, "/rest/batch.json", "application/json", body)
 	r := batchResultOf(t, requireOK(t, w))
 	assert.Equal(t, map[string]any{"k1": true, "k2": true}, r["result"])
@@ -56,12 +57,51 @@ func TestBatchJSONBody(t *testing.T) {
 	assert.Equal(t, map[string]int64{"chat29": 12, "7": 3}, f.p.Unread())
 }
 
-func TestBatchCmdAsJSONArrayUsesIndexKeys(t *testing.T) {
+// A batch command's method is taken as written (lower-cased): the ".json" transport suffix
+// of a top-level call is not understood there (docs/bitrix24.md#f-batch-shape).
+func TestBatchCommandWithJSONSuffixIsNotFound(t *testing.T) {
 	f := newFixture(t, Config{})
-	body := `{"auth":"` + f.token + `","cmd":["im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1","im.dialog.unread?DIALOG_ID=x&MESSAGE_ID=1"]}`
-	r := batchResultOf(t, requireOK(t, f.do(http.MethodPost, "/rest/batch", "application/json", body)))
-	assert.Equal(t, map[string]any{"0": true}, r["result"])
-	assert.Contains(t, r["result_error"], "1")
+	r := batchResultOf(t, requireOK(t, f.form("batch", url.Values{"auth": {f.token}, "cmd[a]": {"im.dialog.unread.json?DIALOG_ID=chat1&MESSAGE_ID=1"}})))
+	assert.Equal(t, map[string]any{"a": map[string]any{"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}}, r["result_error"])
+}
+
+// PHP arrays with keys 0..n-1 in order are JSON lists, others objects, empty ones []
+// (docs/bitrix24.md#f-php-arrays).
+func TestBatchAnswersPHPListsForKeysZeroToN(t *testing.T) {
+	f := newFixture(t, Config{})
+	cases := []struct {
+		name, cmd                     string
+		result, resultError, timeKind string
+	}{
+		{"all ok", `["im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1","im.dialog.unread?DIALOG_ID=chat2&MESSAGE_ID=1"]`, `[true,true]`, `[]`, "list"},
+		{"first fails", `["im.dialog.unread?DIALOG_ID=x&MESSAGE_ID=1","im.dialog.unread?DIALOG_ID=chat2&MESSAGE_ID=1"]`, `{"1":true}`, `[{"error":"DIALOG_ID_EMPTY","error_description":"Dialog ID can't be empty"}]`, "object"},
+		{"second fails", `["im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1","im.dialog.unread?DIALOG_ID=x&MESSAGE_ID=1"]`, `[true]`, `{"1":{"error":"DIALOG_ID_EMPTY","error_description":"Dialog ID can't be empty"}}`, "list"},
+		{"all fail", `["im.dialog.unread?DIALOG_ID=x&MESSAGE_ID=1"]`, `[]`, `[{"error":"DIALOG_ID_EMPTY","error_description":"Dialog ID can't be empty"}]`, "empty"},
+		{"keys not from 0", `{"1":"im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1","2":"im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1"}`, `{"1":true,"2":true}`, `[]`, "object"},
+		{"keys out of order", `{"1":"im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1","0":"im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1"}`, `{"1":true,"0":true}`, `[]`, "object"},
+		{"non-canonical key", `{"00":"im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1"}`, `{"00":true}`, `[]`, "object"},
+	}
+	for _, c := range cases {
+		w := f.do(http.MethodPost, "/rest/batch", "application/json", `{"auth":"`+f.token+`","cmd":`+c.cmd+`}`)
+		require.Equal(t, http.StatusOK, w.Code, c.name)
+		var raw struct {
+			Result map[string]json.RawMessage `json:"result"`
+		}
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &raw), c.name)
+		assert.JSONEq(t, c.result, string(raw.Result["result"]), c.name)
+		assert.JSONEq(t, c.resultError, string(raw.Result["result_error"]), c.name)
+		assert.Equal(t, `[]`, string(raw.Result["result_total"]), c.name)
+		assert.Equal(t, `[]`, string(raw.Result["result_next"]), c.name)
+		rt := string(raw.Result["result_time"])
+		switch c.timeKind {
+		case "list":
+			assert.True(t, strings.HasPrefix(rt, "[{"), "%s: result_time %s", c.name, rt)
+		case "object":
+			assert.True(t, strings.HasPrefix(rt, "{"), "%s: result_time %s", c.name, rt)
+		case "empty":
+			assert.Equal(t, "[]", rt, c.name)
+		}
+	}
 }
 
 func TestBatchKeepsCommandOrderInTheAnswer(t *testing.T) {
@@ -106,19 +146,26 @@ func TestBatchWithoutHaltRunsEveryCommand(t *testing.T) {
 	assert.Equal(t, map[string]int64{"chat2": 5}, f.p.Unread())
 }
 
-func TestBatchOver50CommandsIsRefused(t *testing.T) {
+// The first 50 commands run; each one past the 50th fails on its own with
+// ERROR_BATCH_LENGTH_EXCEEDED and the batch answers 200 (docs/bitrix24.md#f-batch-length).
+func TestBatchCommandsPast50FailEachWithLengthExceeded(t *testing.T) {
 	f := newFixture(t, Config{})
-	v := url.Values{"auth": {f.token}}
-	for i := range 51 {
-		v.Set(fmt.Sprintf("cmd[k%d]", i), "im.dialog.unread?DIALOG_ID=chat1&MESSAGE_ID=1")
+	body := "auth=" + f.token
+	for i := range 53 {
+		body += fmt.Sprintf("&cmd[k%d]=im.dialog.unread%%3FDIALOG_ID%%3Dchat%d%%26MESSAGE_ID%%3D1", i, i)
 	}
-	requireError(t, f.form("batch", v), http.StatusBadRequest, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded")
-	assert.Empty(t, f.p.Unread())
-	assert.Equal(t, 0, f.p.Stats().Commands)
-
-	v.Del("cmd[k50]")
-	requireOK(t, f.form("batch", v))
+	r := batchResultOf(t, requireOK(t, f.do(http.MethodPost, "/rest/batch", "", body)))
+	assert.Len(t, r["result"], 50)
+	assert.Len(t, r["result_time"], 50)
+	exceeded := map[string]any{"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": "Max batch length exceeded"}
+	assert.Equal(t, map[string]any{"k50": exceeded, "k51": exceeded, "k52": exceeded}, r["result_error"])
+	assert.Len(t, f.p.Unread(), 50)
+	assert.NotContains(t, f.p.Unread(), "chat50")
 	assert.Equal(t, 50, f.p.Stats().Commands)
+
+	// with halt, the 51st stops the batch
+	r = batchResultOf(t, requireOK(t, f.do(http.MethodPost, "/rest/batch", "", body+"&halt=1")))
+	assert.Equal(t, map[string]any{"k50": exceeded}, r["result_error"])
 }
 
 func TestBatchInsideBatchIsNotAllowed(t *testing.T) {

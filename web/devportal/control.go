@@ -11,7 +11,10 @@ import (
 // Control endpoints (JSON, CORS open), for people and tests:
 //
 //	GET  /devportal/state          {"unread":{...},"stats":{...}}
+//	GET  /devportal/events         Server-Sent Events: the messenger list and stats, live
 //	POST /devportal/reset          optional JSON config overrides; resets state
+//	POST /devportal/block          {"method": "im.dialog.unread", "ms": 65000}: that method
+//	                               answers OPERATION_TIME_LIMIT for ms from now (no reset)
 //	POST /devportal/token          optional lifetimeMs; issues {access, refresh, expires, expiresIn}
 //	POST /devportal/oauth/refresh  refresh=...; a refresh token works once (then 400 invalid_grant)
 //
@@ -29,6 +32,14 @@ type resetRequest struct {
 	CommandCostMs     *int64   `json:"commandCostMs"`
 	TokenLifetimeMs   *int64   `json:"tokenLifetimeMs"`
 	Faults            *Faults  `json:"faults"`
+
+	License      *string          `json:"license"`      // app.info LICENSE, e.g. "ru_ent250" (5/250 unless rate/burst given)
+	SelfHosted   *bool            `json:"selfHosted"`   // no operating fields, no operating-time limit
+	MovedTo      *string          `json:"movedTo"`      // "" = not moved
+	LatencyMs    *int64           `json:"latencyMs"`    // delay of every REST answer
+	RequestCapMs *int64           `json:"requestCapMs"` // 0 = default 60 s
+	CORSOn503    *bool            `json:"corsOn503"`    // false: 503 QUERY_LIMIT_EXCEEDED without CORS headers
+	BlockMs      map[string]int64 `json:"blockMs"`      // method -> ms it answers OPERATION_TIME_LIMIT from the reset
 }
 
 func (rr resetRequest) apply(c Config) Config {
@@ -57,6 +68,30 @@ func (rr resetRequest) apply(c Config) Config {
 	if rr.Faults != nil {
 		c.Faults = *rr.Faults
 	}
+	if rr.License != nil {
+		c.License = *rr.License
+	}
+	if rr.SelfHosted != nil {
+		c.SelfHosted = *rr.SelfHosted
+	}
+	if rr.MovedTo != nil {
+		c.MovedTo = *rr.MovedTo
+	}
+	if rr.LatencyMs != nil {
+		c.Latency = ms(*rr.LatencyMs)
+	}
+	if rr.RequestCapMs != nil {
+		c.RequestCap = ms(*rr.RequestCapMs)
+	}
+	if rr.CORSOn503 != nil {
+		c.NoCORSOn503 = !*rr.CORSOn503
+	}
+	if rr.BlockMs != nil {
+		c.Blocks = make(map[string]time.Duration, len(rr.BlockMs))
+		for m, v := range rr.BlockMs {
+			c.Blocks[m] = ms(v)
+		}
+	}
 	return c
 }
 
@@ -77,7 +112,7 @@ func newTokenBody(t Token) tokenBody {
 }
 
 func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
-	setCORS(w.Header())
+	setControlCORS(w.Header())
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusOK)
 		return
@@ -85,6 +120,8 @@ func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/devportal/state":
 		writeJSON(w, http.StatusOK, stateBody{p.Unread(), p.Stats()})
+	case "/devportal/events":
+		p.serveEvents(w, r)
 	case "/devportal/reset":
 		if !isPost(w, r) {
 			return
@@ -97,6 +134,20 @@ func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		p.Reset(rr.apply(p.initial))
+		writeJSON(w, http.StatusOK, stateBody{p.Unread(), p.Stats()})
+	case "/devportal/block":
+		if !isPost(w, r) {
+			return
+		}
+		var b struct {
+			Method string `json:"method"`
+			Ms     int64  `json:"ms"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil || b.Method == "" {
+			writeJSON(w, http.StatusBadRequest, &apiError{Code: "BAD_REQUEST", Description: "want {\"method\": ..., \"ms\": ...}"})
+			return
+		}
+		p.Block(b.Method, time.Duration(b.Ms)*time.Millisecond)
 		writeJSON(w, http.StatusOK, stateBody{p.Unread(), p.Stats()})
 	case "/devportal/token":
 		if !isPost(w, r) {
@@ -127,4 +178,11 @@ func isPost(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Allow", "POST, OPTIONS")
 	writeJSON(w, http.StatusMethodNotAllowed, &apiError{Code: "METHOD_NOT_ALLOWED", Description: "Use POST"})
 	return false
+}
+
+// setControlCORS opens the control endpoints to pages on any origin, JSON bodies included.
+func setControlCORS(h http.Header) {
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Headers", "origin, content-type, accept")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -39,7 +40,7 @@ type faultState struct {
 func newFaultState(f Faults) faultState {
 	var kinds []string
 	for _, k := range f.Kinds {
-		if validFaultKind(k) {
+		if slices.Contains(FaultKinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -75,6 +76,9 @@ func (p *Portal) pickFault() string {
 // waits for after stallFor is then served normally, so that an answer of true still
 // means "recorded"; if the client goes away first, nothing happens.
 func (p *Portal) serveFault(w http.ResponseWriter, r *http.Request, kind, method string, start time.Time) {
+	if kind != FaultBurst503 { // burst503 follows Config.NoCORSOn503 like the bucket's 503
+		setRESTHeaders(w.Header())
+	}
 	switch kind {
 	case FaultHTML500:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -89,7 +93,7 @@ func (p *Portal) serveFault(w http.ResponseWriter, r *http.Request, kind, method
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body[:len(body)/2])
 	case FaultWrongShape:
-		tb := newTimeBlock(start, time.Now(), 0, 0, ceilUnix(time.Now().Add(10*time.Minute)))
+		tb := timeBlock{Start: start.Unix(), Finish: unixFloat(time.Now()), DateStart: start.Format(phpDateC), DateFinish: time.Now().Format(phpDateC)}
 		if method == "batch" {
 			writeJSON(w, http.StatusOK, map[string]any{"result": map[string]any{"result_total": []any{}}, "time": tb})
 			return
@@ -99,8 +103,7 @@ func (p *Portal) serveFault(w http.ResponseWriter, r *http.Request, kind, method
 		if !sleepCtx(r.Context(), stallFor) {
 			return
 		}
-		a := p.handleREST(r, method, start)
-		writeJSON(w, a.status, a.body)
+		p.writeAnswer(w, p.handleREST(r, method, start))
 	case FaultDrop:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -113,8 +116,7 @@ func (p *Portal) serveFault(w http.ResponseWriter, r *http.Request, kind, method
 		p.mu.Lock()
 		p.stats.Status503++
 		p.mu.Unlock()
-		tb := newTimeBlock(start, time.Now(), 0, 0, ceilUnix(time.Now().Add(10*time.Minute)))
-		writeJSON(w, errQueryLimit.Status, errorBody{errQueryLimit.Code, errQueryLimit.Description, tb})
+		p.writeAnswer(w, restAnswer{errQueryLimit.Status, errQueryLimit})
 	}
 }
 
@@ -128,14 +130,4 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// validFaultKind reports whether k is a known fault kind.
-func validFaultKind(k string) bool {
-	for _, x := range FaultKinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package devportal
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -59,22 +60,28 @@ func decode(t *testing.T, w *httptest.ResponseRecorder) map[string]any {
 	return m
 }
 
-// requireError checks an error answer: status, code, description and the time block.
+// requireError checks an error answer: its status, and a body that is exactly
+// {"error": code, "error_description": desc}, with no time block and no Retry-After
+// (docs/bitrix24.md#f-err-shape, #f-otl-429-no-time).
 func requireError(t *testing.T, w *httptest.ResponseRecorder, status int, code, desc string) {
 	t.Helper()
 	require.Equal(t, status, w.Code, "body: %s", w.Body.String())
-	m := decode(t, w)
-	require.Equal(t, code, m["error"])
-	require.Equal(t, desc, m["error_description"])
-	requireTimeBlock(t, m["time"])
+	require.Equal(t, map[string]any{"error": code, "error_description": desc}, decode(t, w))
+	require.Empty(t, w.Header().Get("Retry-After"))
 }
 
+// requireTimeBlock checks a cloud portal's time block: every field, integer start and
+// processing (docs/bitrix24.md#f-time-fields).
 func requireTimeBlock(t *testing.T, v any) {
 	t.Helper()
 	tb, ok := v.(map[string]any)
 	require.True(t, ok, "time block missing: %v", v)
 	for _, k := range []string{"start", "finish", "duration", "processing", "date_start", "date_finish", "operating", "operating_reset_at"} {
 		require.Contains(t, tb, k)
+	}
+	for _, k := range []string{"start", "processing", "operating_reset_at"} {
+		f := tb[k].(float64)
+		require.Equal(t, math.Trunc(f), f, "%s is an integer", k)
 	}
 }
 

@@ -1,71 +1,99 @@
 package devportal
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
-// operatingLog is one method's operating-time record: the execution time of each call
-// (CommandCost when configured, else the measured time) with when it ran. The sum over the
-// sliding window (default 10 min) is the method's "operating" time; while it is past the
-// budget (default 480 s) the method answers 429 OPERATION_TIME_LIMIT, and
-// operating_reset_at is the moment enough entries leave the window to bring the sum back
-// within the budget. Caller holds mu.
+// The operating-time limit, as the portal's LoadLimiter keeps it
+// (docs/bitrix24.md#f-otl-baskets, #f-otl-limit, #f-otl-reset-at):
+//
+//   - per method, execution time is summed in basketCount baskets of window/basketCount
+//     each (10 one-minute baskets by default), numbered by wall-clock time
+//     (unix time / basket size), so a basket stops counting when the clock reaches its
+//     number + basketCount;
+//   - a call counts only if it took longer than minimalFixTime;
+//   - "operating" is the sum of the current basket and the basketCount-1 before it;
+//   - before each call the method is blocked while operating > budget;
+//   - a basket's reset time is floor(start of its first counted call + window);
+//     operating_reset_at is the reset time of the oldest non-empty basket, or, with none,
+//     floor(start of the HTTP request + window), so a successful answer on a cloud portal
+//     always carries it.
+//
+// batch is never recorded here (docs/bitrix24.md#f-otl-batch-exempt): its envelope shows
+// operating 0 and the fallback reset time.
+
+// basketCount is LoadLimiter::$bucketCount.
+const basketCount = 10
+
+// minimalFixTime is LoadLimiter::$minimalFixTime: shorter calls are not counted.
+const minimalFixTime = 100 * time.Millisecond
+
+// operatingLog is one method's baskets. Caller holds mu.
 type operatingLog struct {
-	entries []opEntry
+	baskets map[int64]*basket // by basket number
 }
 
-type opEntry struct {
-	at   time.Time
-	cost time.Duration
+type basket struct {
+	sum     time.Duration
+	resetAt int64 // unix seconds
 }
 
-func (l *operatingLog) prune(now time.Time, window time.Duration) {
-	cut := 0
-	for cut < len(l.entries) && !l.entries[cut].at.Add(window).After(now) {
-		cut++
+func basketNumber(t time.Time, window time.Duration) int64 {
+	size := int64(window / basketCount)
+	if size <= 0 {
+		size = 1
 	}
-	l.entries = l.entries[cut:]
+	return t.UnixNano() / size
 }
 
-func (l *operatingLog) sum() time.Duration {
+// sum returns the method's operating time at now, dropping baskets that stopped counting.
+func (l *operatingLog) sum(now time.Time, window time.Duration) time.Duration {
+	n := basketNumber(now, window)
 	var s time.Duration
-	for _, e := range l.entries {
-		s += e.cost
+	for k, b := range l.baskets {
+		if k <= n-basketCount {
+			delete(l.baskets, k)
+			continue
+		}
+		if k <= n {
+			s += b.sum
+		}
 	}
 	return s
 }
 
-// status returns the operating sum at now, whether the method is blocked, and the reset
-// time (Unix seconds): when blocked, when enough drops out; otherwise when the oldest entry
-// (or, with none, a call made now) leaves the window.
-func (l *operatingLog) status(now time.Time, window, budget time.Duration) (sum time.Duration, blocked bool, resetAt int64) {
-	l.prune(now, window)
-	sum = l.sum()
-	reset := now.Add(window)
-	if len(l.entries) > 0 {
-		reset = l.entries[0].at.Add(window)
+// add books a call that started at start and took cost.
+func (l *operatingLog) add(start time.Time, cost, window time.Duration) {
+	if cost <= minimalFixTime {
+		return
 	}
-	if sum > budget {
-		blocked = true
-		left := sum
-		for _, e := range l.entries {
-			left -= e.cost
-			if left <= budget {
-				reset = e.at.Add(window)
-				break
-			}
+	if l.baskets == nil {
+		l.baskets = map[int64]*basket{}
+	}
+	k := basketNumber(start, window)
+	b := l.baskets[k]
+	if b == nil {
+		b = &basket{resetAt: start.Add(window).Unix()}
+		l.baskets[k] = b
+	}
+	b.sum += cost
+}
+
+// resetAt returns operating_reset_at at now for a request that started at requestStart.
+func (l *operatingLog) resetAt(now, requestStart time.Time, window time.Duration) int64 {
+	n := basketNumber(now, window)
+	oldest := int64(0)
+	var found *basket
+	for k, b := range l.baskets {
+		if k <= n-basketCount || k > n || b.sum <= 0 {
+			continue
+		}
+		if found == nil || k < oldest {
+			oldest, found = k, b
 		}
 	}
-	return sum, blocked, ceilUnix(reset)
-}
-
-func (l *operatingLog) add(at time.Time, cost time.Duration) {
-	l.entries = append(l.entries, opEntry{at, cost})
-}
-
-func ceilUnix(t time.Time) int64 {
-	return int64(math.Ceil(float64(t.UnixNano()) / 1e9))
+	if found != nil {
+		return found.resetAt
+	}
+	return requestStart.Add(window).Unix()
 }
 
 func (p *Portal) opLog(method string) *operatingLog {
@@ -75,4 +103,18 @@ func (p *Portal) opLog(method string) *operatingLog {
 		p.op[method] = l
 	}
 	return l
+}
+
+// blocked reports whether method answers OPERATION_TIME_LIMIT at now: while a block set
+// with Config.Blocks or /devportal/block lasts, or, on a cloud portal, while its operating
+// time is past the budget. batch is never over budget (nothing is booked for it). Caller
+// holds mu.
+func (p *Portal) blocked(method string, now time.Time) bool {
+	if until, ok := p.blocks[method]; ok && now.Before(until) {
+		return true
+	}
+	if p.cfg.SelfHosted {
+		return false
+	}
+	return p.opLog(method).sum(now, p.cfg.OperatingWindow) > p.cfg.OperatingBudget
 }

@@ -2,44 +2,56 @@ package devportal
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// timeBlock is the "time" member of every REST answer.
+// timeBlock is the "time" member of a successful REST answer
+// (docs/bitrix24.md#f-time-fields): start and processing are integers, finish and
+// duration floats, and operating_reset_at/operating come last, only on a cloud portal.
 type timeBlock struct {
-	Start            float64 `json:"start"`
-	Finish           float64 `json:"finish"`
-	Duration         float64 `json:"duration"`
-	Processing       float64 `json:"processing"`
-	DateStart        string  `json:"date_start"`
-	DateFinish       string  `json:"date_finish"`
-	Operating        float64 `json:"operating"`
-	OperatingResetAt int64   `json:"operating_reset_at"`
+	Start            int64    `json:"start"`
+	Finish           float64  `json:"finish"`
+	Duration         float64  `json:"duration"`
+	Processing       int64    `json:"processing"`
+	DateStart        string   `json:"date_start"`
+	DateFinish       string   `json:"date_finish"`
+	OperatingResetAt *int64   `json:"operating_reset_at,omitempty"`
+	Operating        *float64 `json:"operating,omitempty"`
 }
 
 func unixFloat(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
-// newTimeBlock builds a time block; date_* use PHP's date('c') format.
-func newTimeBlock(start, finish time.Time, processing, operating time.Duration, resetAt int64) timeBlock {
-	return timeBlock{
-		Start:            unixFloat(start),
-		Finish:           unixFloat(finish),
-		Duration:         finish.Sub(start).Seconds(),
-		Processing:       processing.Seconds(),
-		DateStart:        start.Format(phpDateC),
-		DateFinish:       finish.Format(phpDateC),
-		Operating:        operating.Seconds(),
-		OperatingResetAt: resetAt,
+// timeBlockFor builds the time block of method's answer: the HTTP request (or batch
+// command) started at start, the method ran from procStart to procEnd, and requestStart
+// is the start of the HTTP request (the reset time's fallback). Caller holds mu.
+func (p *Portal) timeBlockFor(method string, start, procStart, procEnd, requestStart time.Time) timeBlock {
+	finish := time.Now()
+	tb := timeBlock{
+		Start:      start.Unix(),
+		Finish:     unixFloat(finish),
+		Processing: procEnd.Unix() - procStart.Unix(),
+		DateStart:  time.Unix(start.Unix(), 0).In(start.Location()).Format(phpDateC),
+		DateFinish: finish.Format(phpDateC),
 	}
+	tb.Duration = tb.Finish - float64(tb.Start)
+	if !p.cfg.SelfHosted {
+		l := p.opLog(method)
+		reset := l.resetAt(finish, requestStart, p.cfg.OperatingWindow)
+		op := l.sum(finish, p.cfg.OperatingWindow).Seconds()
+		tb.OperatingResetAt, tb.Operating = &reset, &op
+	}
+	return tb
 }
 
-// setCORS sets the portal's CORS headers (on every answer, errors and OPTIONS included).
-func setCORS(h http.Header) {
+// setRESTHeaders sets exactly the headers CRestUtil::sendHeaders sends on every REST
+// answer (docs/bitrix24.md#f-cors-headers).
+func setRESTHeaders(h http.Header) {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Headers", "origin, content-type, accept")
-	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -54,12 +66,6 @@ type restAnswer struct {
 	body   any
 }
 
-type errorBody struct {
-	Error            string    `json:"error"`
-	ErrorDescription string    `json:"error_description"`
-	Time             timeBlock `json:"time"`
-}
-
 type resultBody struct {
 	Result any       `json:"result"`
 	Time   timeBlock `json:"time"`
@@ -72,11 +78,12 @@ func methodName(path string) string {
 	return strings.ToLower(m)
 }
 
-// serveREST handles /rest/{method}[.json]. Checks, in order: fault injection (a fault
-// answers instead of the portal), the leaky bucket, auth, then the method.
+// serveREST handles /rest/{method}[.json]: a moved portal's redirect, fault injection (a
+// fault answers instead of the portal), then the portal (handleREST), whose answer is
+// delayed by Config.Latency and cut at Config.RequestCap.
 func (p *Portal) serveREST(w http.ResponseWriter, r *http.Request) {
-	setCORS(w.Header())
 	if r.Method == http.MethodOptions {
+		setRESTHeaders(w.Header())
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -84,10 +91,20 @@ func (p *Portal) serveREST(w http.ResponseWriter, r *http.Request) {
 	method := methodName(r.URL.Path)
 
 	p.mu.Lock()
+	cfg := p.cfg
 	p.stats.Requests++
 	p.noteArrival(start)
 	if hasAuthInURL(r.URL) {
 		p.stats.AuthInURL++
+	}
+	if cfg.MovedTo != "" {
+		p.stats.Redirects++
+		p.mu.Unlock()
+		// docs/bitrix24.md#f-moved-302; CORS on the 302 and its body are unknown.
+		setRESTHeaders(w.Header())
+		w.Header().Set("Location", strings.TrimSuffix(cfg.MovedTo, "/")+r.URL.RequestURI())
+		w.WriteHeader(http.StatusFound)
+		return
 	}
 	fault := p.pickFault()
 	p.mu.Unlock()
@@ -97,41 +114,75 @@ func (p *Portal) serveREST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := p.handleREST(r, method, start)
+	if cfg.Latency > 0 {
+		if cfg.Latency >= cfg.RequestCap {
+			if sleepCtx(r.Context(), cfg.RequestCap) {
+				writeGatewayTimeout(w)
+			}
+			return
+		}
+		if !sleepCtx(r.Context(), cfg.Latency) {
+			return
+		}
+	}
+	p.writeAnswer(w, a)
+}
+
+// writeAnswer writes a computed answer with the REST headers; a 503 QUERY_LIMIT_EXCEEDED
+// goes without them when Config.NoCORSOn503 is set.
+func (p *Portal) writeAnswer(w http.ResponseWriter, a restAnswer) {
+	if e, ok := a.body.(*apiError); !ok || e != errQueryLimit || !p.config().NoCORSOn503 {
+		setRESTHeaders(w.Header())
+	}
 	writeJSON(w, a.status, a.body)
 }
 
-// handleREST runs the bucket, auth and method for one request.
+// writeGatewayTimeout is what the emulator answers when a request passes the portal's 60 s
+// cap: what a real portal sends then is unknown (docs/bitrix24.md#f-req-60s), so it answers
+// like a front whose backend did not answer in time.
+func writeGatewayTimeout(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusGatewayTimeout)
+	fmt.Fprint(w, "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n")
+}
+
+// handleREST runs one request in the portal's order (docs/bitrix24.md#f-check-order): the
+// leaky bucket, the method lookup, auth, then batch or the method.
 func (p *Portal) handleREST(r *http.Request, method string, start time.Time) restAnswer {
 	prm := parseParams(r)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
 	if !p.bucket.take(now) {
-		return p.errorAnswer(errQueryLimit, start, method)
+		return p.errorAnswer(errQueryLimit)
+	}
+	if _, known := methods[method]; !known && method != "batch" {
+		return p.errorAnswer(errMethodNotFound)
 	}
 	if e := p.checkAuth(prm.get("auth"), now); e != nil {
-		return p.errorAnswer(e, start, method)
+		return p.errorAnswer(e)
 	}
 	if method == "batch" {
 		return p.batch(prm, start)
 	}
 	p.stats.Commands++
-	res, e, processing := p.call(method, prm)
+	res, e, procStart, procEnd := p.call(method, prm)
 	if e != nil {
-		return p.errorAnswer(e, start, method)
+		return p.errorAnswer(e)
 	}
-	sum, _, reset := p.opStatus(method)
-	return restAnswer{http.StatusOK, resultBody{res, newTimeBlock(start, time.Now(), processing, sum, reset)}}
+	return restAnswer{http.StatusOK, resultBody{res, p.timeBlockFor(method, start, procStart, procEnd, start)}}
 }
 
-// opStatus returns a method's current operating sum and reset time. Caller holds mu.
-func (p *Portal) opStatus(method string) (time.Duration, bool, int64) {
-	return p.opLog(method).status(time.Now(), p.cfg.OperatingWindow, p.cfg.OperatingBudget)
+// errorAnswer builds an error answer, exactly {"error","error_description"} with no time
+// block (docs/bitrix24.md#f-err-shape), and counts its status. Caller holds mu.
+func (p *Portal) errorAnswer(e *apiError) restAnswer {
+	p.countStatus(e.Status)
+	return restAnswer{e.Status, e}
 }
 
-// errorAnswer builds an error answer and counts its status. Caller holds mu.
-func (p *Portal) errorAnswer(e *apiError, start time.Time, method string) restAnswer {
-	switch e.Status {
+// countStatus counts an answer's HTTP status. Caller holds mu.
+func (p *Portal) countStatus(status int) {
+	switch status {
 	case http.StatusServiceUnavailable:
 		p.stats.Status503++
 	case http.StatusTooManyRequests:
@@ -139,39 +190,41 @@ func (p *Portal) errorAnswer(e *apiError, start time.Time, method string) restAn
 	case http.StatusUnauthorized:
 		p.stats.Status401++
 	}
-	var sum time.Duration
-	reset := ceilUnix(time.Now().Add(p.cfg.OperatingWindow))
-	if _, known := methods[method]; known {
-		sum, _, reset = p.opStatus(method)
-	}
-	return restAnswer{e.Status, errorBody{e.Code, e.Description, newTimeBlock(start, time.Now(), 0, sum, reset)}}
 }
 
 // methods are the REST methods the portal knows (besides batch).
 var methods = map[string]func(p *Portal, prm params) (any, *apiError){
 	"im.dialog.unread": (*Portal).dialogUnread,
+	"app.info":         (*Portal).appInfo,
 }
 
-// call runs one (non-batch) method: 404 when unknown, 429 while its operating time is past
-// the budget, else the method, whose execution time is then added to its operating log.
+// call runs one known (non-batch) method after auth: 429 OPERATION_TIME_LIMIT while it
+// is blocked (docs/bitrix24.md#f-otl-limit), else the method. A call that succeeded has
+// its execution time (CommandCost when set) booked to its operating log; one that threw
+// has not (LoadLimiter::registerEnding is never reached). It returns when the method ran.
 // Caller holds mu.
-func (p *Portal) call(method string, prm params) (any, *apiError, time.Duration) {
-	fn, ok := methods[method]
-	if !ok {
-		return nil, errMethodNotFound, 0
+func (p *Portal) call(method string, prm params) (res any, e *apiError, procStart, procEnd time.Time) {
+	procStart = time.Now()
+	if p.blocked(method, procStart) {
+		return nil, errOperatingLimit, procStart, procStart
 	}
-	now := time.Now()
-	log := p.opLog(method)
-	if _, blocked, _ := log.status(now, p.cfg.OperatingWindow, p.cfg.OperatingBudget); blocked {
-		return nil, errOperatingLimit, 0
+	res, e = methods[method](p, prm)
+	procEnd = time.Now()
+	if e == nil {
+		cost := procEnd.Sub(procStart)
+		if p.cfg.CommandCost > 0 {
+			cost = p.cfg.CommandCost
+		}
+		p.opLog(method).add(procStart, cost, p.cfg.OperatingWindow)
 	}
-	res, e := fn(p, prm)
-	cost := time.Since(now)
-	if p.cfg.CommandCost > 0 {
-		cost = p.cfg.CommandCost
-	}
-	log.add(now, cost)
-	return res, e, cost
+	return res, e, procStart, procEnd
+}
+
+// Block makes method answer OPERATION_TIME_LIMIT for d from now (d <= 0 lifts a block).
+func (p *Portal) Block(method string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.blocks[strings.ToLower(method)] = time.Now().Add(d)
 }
 
 // phpDateC is PHP's date('c') layout (numeric offset, never "Z").

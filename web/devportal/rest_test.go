@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,19 +18,37 @@ func TestMarkUnreadAnswersTrueAndRecords(t *testing.T) {
 	assert.Equal(t, map[string]int64{"chat29": 12}, f.p.Unread())
 }
 
+// docs/bitrix24.md#f-unread-dialog-id: PHP-truthy and matching
+// ^([0-9]+|(chat|sg|crm)[0-9]+)$ case-insensitively, PCRE's $ allowing a final newline.
 func TestDialogIDValidation(t *testing.T) {
 	f := newFixture(t, Config{})
-	for _, d := range []string{"256", "chat29", "CHAT29", "sg7", "Sg7", "crm3"} {
+	for _, d := range []string{"256", "chat29", "CHAT29", "sg7", "Sg7", "crm3", "00", "chat0", "chat29\n"} {
 		requireOK(t, f.mark(d, "1"))
 	}
-	for _, d := range []string{"", "chat", "chat-1", "user5", "chat29 ", " 29", "29x", "crm|DEAL|1"} {
+	for _, d := range []string{"", "0", "chat", "chat-1", "user5", "chat29 ", " 29", "29x", "crm|DEAL|1", "chat29\n\n", "\nchat29"} {
 		requireError(t, f.mark(d, "1"), http.StatusBadRequest, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
 	}
 }
 
-func TestDialogIDCheckedBeforeMessageID(t *testing.T) {
+// docs/bitrix24.md#f-unread-order: MESSAGE_ID is checked first, then DIALOG_ID.
+func TestMessageIDIsCheckedBeforeDialogID(t *testing.T) {
 	f := newFixture(t, Config{})
-	requireError(t, f.mark("bad", "0"), http.StatusBadRequest, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
+	cases := []struct{ dialog, message, code string }{
+		{"", "0", "MESSAGE_ID_ERROR"},
+		{"", "", "MESSAGE_ID_ERROR"},
+		{"bad", "0", "MESSAGE_ID_ERROR"},
+		{"bad", "5", "DIALOG_ID_EMPTY"},
+		{"0", "5", "DIALOG_ID_EMPTY"},
+	}
+	desc := map[string]string{"MESSAGE_ID_ERROR": "First unread message id can't be empty", "DIALOG_ID_EMPTY": "Dialog ID can't be empty"}
+	for _, c := range cases {
+		requireError(t, f.mark(c.dialog, c.message), http.StatusBadRequest, c.code, desc[c.code])
+	}
+	w := f.do(http.MethodPost, "/rest/im.dialog.unread", "application/json", `{"auth":"`+f.token+`","DIALOG_ID":0,"MESSAGE_ID":5}`)
+	requireError(t, w, http.StatusBadRequest, "DIALOG_ID_EMPTY", "Dialog ID can't be empty")
+	w = f.do(http.MethodPost, "/rest/im.dialog.unread", "application/json", `{"auth":"`+f.token+`","DIALOG_ID":29,"MESSAGE_ID":5}`)
+	requireOK(t, w)
+	assert.Empty(t, f.p.Unread()["0"])
 }
 
 func TestMessageIDParsedLikePHPIntval(t *testing.T) {
@@ -41,7 +60,7 @@ func TestMessageIDParsedLikePHPIntval(t *testing.T) {
 		assert.Equal(t, want, f.p.Unread()["chat1"], "MESSAGE_ID %q", s)
 	}
 	for _, s := range []string{"", "0", "-3", "abc", "0x10", ".", "-1e3"} {
-		requireError(t, f.mark("chat1", s), http.StatusBadRequest, "MESSAGE_ID_ERROR", "Message ID can't be empty")
+		requireError(t, f.mark("chat1", s), http.StatusBadRequest, "MESSAGE_ID_ERROR", "First unread message id can't be empty")
 	}
 }
 
@@ -55,7 +74,7 @@ func TestPHPIntval(t *testing.T) {
 func TestMissingMessageIDIsMessageIDError(t *testing.T) {
 	f := newFixture(t, Config{})
 	w := f.form("im.dialog.unread", url.Values{"auth": {f.token}, "DIALOG_ID": {"chat1"}})
-	requireError(t, w, http.StatusBadRequest, "MESSAGE_ID_ERROR", "Message ID can't be empty")
+	requireError(t, w, http.StatusBadRequest, "MESSAGE_ID_ERROR", "First unread message id can't be empty")
 }
 
 func TestParameterNamesAreCaseInsensitive(t *testing.T) {
@@ -114,11 +133,15 @@ func TestUnknownMethodIs404(t *testing.T) {
 	requireError(t, f.form("im.dialog.read", url.Values{"auth": {f.token}}), http.StatusNotFound, "ERROR_METHOD_NOT_FOUND", "Method not found!")
 }
 
-func TestAuthIsCheckedBeforeTheMethod(t *testing.T) {
+// docs/bitrix24.md#f-check-order: the method is looked up before auth is checked.
+func TestUnknownMethodIs404EvenWithoutAuth(t *testing.T) {
 	f := newFixture(t, Config{})
-	requireError(t, f.form("no.such.method", nil), http.StatusUnauthorized, "NO_AUTH_FOUND", "Wrong authorization data")
+	requireError(t, f.form("no.such.method", nil), http.StatusNotFound, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+	requireError(t, f.form("im.dialog.unread", nil), http.StatusUnauthorized, "NO_AUTH_FOUND", "Wrong authorization data")
 }
 
+// docs/bitrix24.md#f-cors-headers: exactly CRestUtil::sendHeaders' three headers on every
+// REST answer; the control endpoints also allow methods for JSON POSTs from test pages.
 func TestCORSHeadersOnEveryAnswer(t *testing.T) {
 	f := newFixture(t, Config{})
 	answers := map[string]*httptest.ResponseRecorder{
@@ -126,16 +149,25 @@ func TestCORSHeadersOnEveryAnswer(t *testing.T) {
 		"400":     f.mark("x", "1"),
 		"401":     f.form("im.dialog.unread", nil),
 		"404":     f.form("nope", url.Values{"auth": {f.token}}),
+		"batch":   f.form("batch", url.Values{"auth": {f.token}, "cmd[a]": {"app.info"}}),
 		"options": f.do(http.MethodOptions, "/rest/im.dialog.unread", "", ""),
-		"state":   f.do(http.MethodGet, "/devportal/state", "", ""),
 	}
 	for name, w := range answers {
-		assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"), name)
-		assert.Equal(t, "origin, content-type, accept", w.Header().Get("Access-Control-Allow-Headers"), name)
-		assert.Contains(t, w.Header().Get("Access-Control-Allow-Methods"), "POST", name)
+		h := w.Header()
+		assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"), name)
+		assert.Equal(t, "origin, content-type, accept", h.Get("Access-Control-Allow-Headers"), name)
+		assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), name)
+		for k := range h {
+			if strings.HasPrefix(k, "Access-Control-") {
+				assert.Contains(t, []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers"}, k, name)
+			}
+		}
 	}
 	assert.Equal(t, http.StatusOK, answers["options"].Code)
-	assert.Equal(t, 0, f.p.Stats().Requests-4, "OPTIONS is not counted as a request")
+	assert.Equal(t, 5, f.p.Stats().Requests, "OPTIONS is not counted as a request")
+	state := f.do(http.MethodGet, "/devportal/state", "", "")
+	assert.Equal(t, "*", state.Header().Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, state.Header().Get("Access-Control-Allow-Methods"), "POST")
 }
 
 func TestAuthInURLIsCounted(t *testing.T) {

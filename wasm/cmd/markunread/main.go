@@ -22,9 +22,12 @@ func main() {
 		js.Global().Get("console").Call("error", "markunread: start the module with the shim's load(), not on its own")
 		return
 	}
-	if err := browser.Serve(bridge); err != nil {
+	closed, err := browser.Serve(bridge)
+	if err != nil {
 		js.Global().Get("console").Call("error", "markunread: "+err.Error())
 		return
 	}
-	select {} // the exports run on JavaScript's calls
+	if closed != nil {
+		<-closed // the exports run on JavaScript's calls until the page closes the client
+	}
 }

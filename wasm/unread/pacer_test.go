@@ -1,0 +1,212 @@
+package unread
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var t0 = time.Unix(1_700_000_000, 0)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+// knownPacer is a pacer on the standard plan whose first request has been
+// answered, so the bucket's level is known.
+func knownPacer() *Pacer {
+	p := NewPacer(StandardPlan, 16, 50, 100*time.Millisecond)
+	p.Sent(t0, 1)
+	p.Ended(1, true)
+	return p
+}
+
+func TestPacerLetsOneRequestGoAloneUntilThePortalAnswers(t *testing.T) {
+	p := NewPacer(StandardPlan, 16, 50, 100*time.Millisecond)
+	size, wait, why := p.Next(t0, 500, t0)
+	require.Equal(t, 50, size)
+	assert.Zero(t, wait)
+	assert.Equal(t, NotWaiting, why)
+	p.Sent(t0, 50)
+
+	size, wait, why = p.Next(at(10*time.Millisecond), 450, t0)
+	assert.Zero(t, size, "the rest wait for the first answer")
+	assert.Equal(t, WaitProbe, why)
+	assert.Equal(t, SlowStartWait-10*time.Millisecond, wait)
+
+	p.Ended(50, true)
+	size, _, _ = p.Next(at(20*time.Millisecond), 450, t0)
+	assert.Equal(t, 50, size, "after the answer, requests go as the bucket allows")
+}
+
+func TestPacerStopsWaitingForASlowFirstAnswer(t *testing.T) {
+	p := NewPacer(StandardPlan, 16, 50, 100*time.Millisecond)
+	p.Sent(t0, 50)
+	size, _, _ := p.Next(at(SlowStartWait), 450, t0)
+	assert.Equal(t, 50, size)
+}
+
+func TestPacerSendsAloneAgainAfterAFirstRequestGotNoAnswer(t *testing.T) {
+	p := NewPacer(StandardPlan, 16, 50, 100*time.Millisecond)
+	p.Sent(t0, 1)
+	p.Ended(1, false) // a failed fetch: the bucket is still unknown
+	p.Sent(at(time.Second), 1)
+	_, _, why := p.Next(at(time.Second+time.Millisecond), 10, t0)
+	assert.Equal(t, WaitProbe, why)
+}
+
+func TestPacerGathersCallsBehindAPartFilledRequestForAtMostTheLinger(t *testing.T) {
+	p := knownPacer()
+	p.Sent(at(time.Second), 3) // part-filled, under way
+	arrived := at(time.Second + 10*time.Millisecond)
+
+	size, wait, why := p.Next(arrived, 2, arrived)
+	assert.Zero(t, size)
+	assert.Equal(t, WaitGather, why)
+	assert.Equal(t, 100*time.Millisecond, wait)
+
+	size, _, _ = p.Next(arrived.Add(100*time.Millisecond), 2, arrived)
+	assert.Equal(t, 50, size, "the request under way stalled: the calls go after the linger")
+
+	size, _, _ = p.Next(arrived, 50, arrived)
+	assert.Equal(t, 50, size, "a full request's worth never waits")
+}
+
+func TestPacerBoundsRequestsUnderWay(t *testing.T) {
+	p := NewPacer(Plan{Rate: 100, Burst: 1000}, 2, 50, 100*time.Millisecond)
+	p.Sent(t0, 50)
+	p.Ended(50, true)
+	p.Sent(t0, 50)
+	p.Sent(t0, 50)
+	size, wait, why := p.Next(t0, 500, t0)
+	assert.Zero(t, size)
+	assert.Zero(t, wait, "woken when a request ends")
+	assert.Equal(t, WaitFlight, why)
+}
+
+func TestPacerKeepsTheBucketsHeadroomAndDrainsAtThePlansRate(t *testing.T) {
+	p := knownPacer()
+	for i := 1; i < capacity(StandardPlan); i++ {
+		size, _, _ := p.Next(t0, 50, t0)
+		require.Equal(t, 50, size, "request %d", i)
+		p.Sent(t0, 50)
+		p.Ended(50, true)
+	}
+	size, wait, why := p.Next(t0, 50, t0)
+	assert.Zero(t, size)
+	assert.Equal(t, WaitBucket, why)
+	assert.Equal(t, 501*time.Millisecond, wait)
+}
+
+func TestPacerAfterAFullBucketGoesAtTheDrainRate(t *testing.T) {
+	p := knownPacer()
+	p.Full(at(time.Second))
+	_, wait, why := p.Next(at(time.Second), 50, t0)
+	assert.Equal(t, WaitBucket, why)
+	assert.Equal(t, 501*time.Millisecond, wait)
+}
+
+func TestPacerSpacesRequestsNearAMethodsOperatingBudget(t *testing.T) {
+	p := knownPacer()
+	p.Observe(t0, method, timing{operating: 400, resetAt: 2000, finish: 1000})
+	size, wait, why := p.Next(t0, 1, t0)
+	assert.Zero(t, size)
+	assert.Equal(t, WaitSpacing, why)
+	assert.Equal(t, operatingSpacing, wait)
+	size, _, _ = p.Next(at(operatingSpacing), 1, t0)
+	assert.Equal(t, 50, size)
+}
+
+func TestPacerHoldsABlockedMethodUntilItsLastKnownReset(t *testing.T) {
+	p := knownPacer()
+	// A successful answer said the oldest use leaves the window in 65 s.
+	p.Observe(t0, method, timing{operating: 479, resetAt: 1065, finish: 1000})
+	var pause time.Duration
+	assert.Equal(t, at(65*time.Second), p.Reopens(at(time.Second), method, &pause))
+	assert.Zero(t, pause, "a known reset is not a probe")
+}
+
+func TestPacerProbesABlockedMethodWithADoublingPauseWhenNoResetIsKnown(t *testing.T) {
+	p := knownPacer()
+	var pause time.Duration
+	assert.Equal(t, at(10*time.Second), p.Reopens(t0, method, &pause))
+	assert.Equal(t, at(20*time.Second), p.Reopens(t0, method, &pause))
+	assert.Equal(t, at(40*time.Second), p.Reopens(t0, method, &pause))
+	assert.Equal(t, at(80*time.Second), p.Reopens(t0, method, &pause))
+	assert.Equal(t, at(80*time.Second), p.Reopens(t0, method, &pause), "capped")
+	// A reset already past is no better than none.
+	p.Observe(t0, method, timing{operating: 470, resetAt: 1001, finish: 1000})
+	pause = 0
+	assert.Equal(t, at(12*time.Second), p.Reopens(at(2*time.Second), method, &pause))
+}
+
+func TestPacerDoesNotTrustAResetThatCameWithLittleBudgetUsed(t *testing.T) {
+	p := knownPacer()
+	// Every answer carries a reset about ten minutes ahead, even with
+	// nothing used: a block met later probes instead of waiting it out.
+	p.Observe(t0, method, timing{operating: 0, resetAt: 1600, finish: 1000})
+	var pause time.Duration
+	assert.Equal(t, at(blockedPause), p.Reopens(t0, method, &pause))
+}
+
+func TestPacerIgnoresAnAbsurdResetTime(t *testing.T) {
+	p := knownPacer()
+	p.Observe(t0, method, timing{operating: 470, resetAt: 1e300, finish: 1000})
+	var pause time.Duration
+	assert.Equal(t, at(maxOperatingWait), p.Reopens(t0, method, &pause))
+	p.Observe(t0, "batch", timing{operating: 470, resetAt: 500, finish: 1000})
+	pause = 0
+	assert.Equal(t, at(blockedPause), p.Reopens(t0, "batch", &pause), "a reset before the answer is none")
+}
+
+func TestPacerSendsSingleRequestsWhileBatchIsBlocked(t *testing.T) {
+	p := knownPacer()
+	p.Observe(t0, "batch", timing{operating: 479, resetAt: 1030, finish: 1000})
+	until := p.BatchBlocked(at(time.Second))
+	assert.Equal(t, at(30*time.Second), until)
+	size, _, _ := p.Next(at(2*time.Second), 40, t0)
+	assert.Equal(t, 1, size)
+	size, _, _ = p.Next(at(30*time.Second), 40, t0)
+	assert.Equal(t, 50, size, "batch reopened")
+}
+
+func TestPacerCrossesTheStandardBucketWithOneRequestAloneOnALargerPlan(t *testing.T) {
+	p := NewPacer(EnterprisePlan, 100, 50, 100*time.Millisecond)
+	p.Sent(t0, 50)
+	p.Ended(50, true)
+	for i := 1; i < capacity(StandardPlan); i++ {
+		p.Sent(t0, 50)
+	}
+	size, _, why := p.Next(t0, 50, t0)
+	assert.Zero(t, size, "the request beyond the standard bucket waits for the others")
+	assert.Equal(t, WaitProbe, why)
+	for i := 1; i < capacity(StandardPlan); i++ {
+		p.Ended(50, true)
+	}
+	// Alone, one after the other, until one is well past a standard
+	// bucket's brim.
+	for i := 0; i < 2; i++ {
+		size, _, _ = p.Next(t0, 50, t0)
+		require.Equal(t, 50, size, "then it goes alone")
+		p.Sent(t0, 50)
+		_, _, why = p.Next(t0, 50, t0)
+		assert.Equal(t, WaitProbe, why)
+		p.Ended(50, true)
+	}
+	require.True(t, p.confirmed, "it passed: the larger plan is real")
+	size, _, _ = p.Next(t0, 50, t0)
+	assert.Equal(t, 50, size)
+	p.Sent(t0, 50)
+	size, _, _ = p.Next(t0, 50, t0)
+	assert.Equal(t, 50, size, "no more requests alone")
+}
+
+func TestPacerKeepsTheLevelWhenThePlanChanges(t *testing.T) {
+	p := knownPacer()
+	for i := 0; i < 30; i++ {
+		p.Sent(t0, 50)
+	}
+	p.SetPlan(EnterprisePlan, t0)
+	assert.InDelta(t, 31, p.bucket.Level(t0), 1e-9)
+	assert.Equal(t, EnterprisePlan, p.Plan())
+}

@@ -1,0 +1,188 @@
+package unread
+
+import (
+	"cmp"
+	"strconv"
+	"time"
+)
+
+// A request body is form-urlencoded: that keeps the POST a CORS "simple"
+// request (no preflight) and the token out of the URL
+// (docs/bitrix24.md#f-cors-headers).
+
+const method = "im.dialog.unread"
+
+// command is one im.dialog.unread in a request: one dialog, the lowest
+// message id its callers asked for, and the callers waiting on it.
+type command struct {
+	key     string
+	dialog  DialogID
+	message MessageID
+	calls   []*call
+}
+
+// send makes one request for cmds (or, with none, asks app.info for the
+// plan) and hands what came of it to the client.
+func (c *Client) send(cmds []*command) {
+	creds, err := c.session.credentials(c.closing.Done())
+	var base string
+	if err == nil {
+		base, err = CheckPortal(cmp.Or(c.cfg.Portal, creds.Portal), c.cfg.PageSecure)
+	}
+	if err != nil {
+		c.unsent(cmds, err)
+		return
+	}
+	plan := c.recallPlan(base)
+	if c.cfg.Shared != nil {
+		// A shared budget that fails leaves the client's own bucket in charge.
+		if c.cfg.Shared.Reserve(base, plan, c.closing.Done()) != nil && isDone(c.closing.Done()) {
+			c.unsent(cmds, newError(CodeClosed, "the client was closed"))
+			return
+		}
+	}
+	if cmds == nil {
+		c.askPlan(base, creds.AccessToken)
+		return
+	}
+	url, body := base+"/rest/"+method, ""
+	var keys []string
+	if len(cmds) == 1 {
+		body = singleBody(cmds[0], creds.AccessToken)
+	} else {
+		url = base + "/rest/batch"
+		body = batchBody(cmds, creds.AccessToken)
+		keys = make([]string, len(cmds))
+		for i, cmd := range cmds {
+			keys[i] = cmd.key
+		}
+	}
+	c.counted(len(cmds))
+	resp, failure := c.post(url, body)
+	if failure != nil {
+		vs := make([]verdict, len(cmds))
+		for i := range vs {
+			vs[i] = *failure
+		}
+		c.answered(cmds, vs, timing{}, creds.AccessToken, false)
+		return
+	}
+	vs, t := readAnswer(resp, keys)
+	c.answered(cmds, vs, t, creds.AccessToken, true)
+}
+
+// post sends one request, bounded by RequestTimeout and the client's life.
+// With no answer it gives the verdict every command of it gets.
+func (c *Client) post(url, body string) (Response, *verdict) {
+	stop := NewStop()
+	timer := stop.FireAfter(c.cfg.RequestTimeout, newError(CodeNetwork, "no answer from "+c.portalName(url)+" within "+c.cfg.RequestTimeout.String()))
+	go func() {
+		select {
+		case <-c.closing.Done():
+			stop.Fire(c.closing.Why())
+		case <-stop.Done():
+		}
+	}()
+	resp, err := c.cfg.Transport.Post(stop.Done(), url, body)
+	timer.Stop()
+	why := stop.Why()
+	stop.Fire(nil) // ends the goroutine above
+	if err == nil {
+		return resp, nil
+	}
+	if why != nil {
+		if why.Code != CodeClosed {
+			c.abandoned()
+		}
+		return Response{}, &verdict{err: why, next: backOff}
+	}
+	// A fetch that fails once sent is also what a 503 looks like from a
+	// portal front that sends it without CORS headers
+	// (docs/bitrix24.md#f-cors-503): fill the bucket, so a retry waits for the
+	// portal to drain instead of starting a storm.
+	c.mu.Lock()
+	c.pacer.Full(time.Now())
+	c.mu.Unlock()
+	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+c.portalName(url)+": "+err.Error()), next: backOff}
+}
+
+// counted counts a request of n commands that is leaving now; requests
+// that never left (no token, a refused portal) are not counted.
+func (c *Client) counted(n int) {
+	c.mu.Lock()
+	c.stats.Requests++
+	c.stats.Commands += n
+	if n > 1 {
+		c.stats.Batches++
+	}
+	c.mu.Unlock()
+}
+
+// portalName is the base URL of a request URL, for error descriptions.
+func (c *Client) portalName(url string) string {
+	for i := len("https://"); i < len(url); i++ {
+		if url[i] == '/' {
+			return url[:i]
+		}
+	}
+	return url
+}
+
+// askPlan asks app.info for the portal's plan (docs/bitrix24.md#f-appinfo-license).
+func (c *Client) askPlan(base, token string) {
+	c.counted(0)
+	resp, failure := c.post(base+"/rest/app.info", "auth="+escape(token))
+	plan, ok := Plan{}, false
+	if failure == nil {
+		plan, ok = planFromAppInfo(resp)
+	}
+	c.learnedPlan(base, plan, ok, failure == nil)
+}
+
+// singleBody is the form body of a plain im.dialog.unread request.
+func singleBody(c *command, token string) string {
+	return "DIALOG_ID=" + escape(string(c.dialog)) +
+		"&MESSAGE_ID=" + strconv.FormatInt(int64(c.message), 10) +
+		"&auth=" + escape(token)
+}
+
+// batchBody is the form body of a batch request with halt=0, so every
+// command runs whatever happens to the others (docs/bitrix24.md#f-batch-shape).
+func batchBody(cmds []*command, token string) string {
+	b := make([]byte, 0, 16+len(cmds)*80+len(token))
+	b = append(b, "halt=0"...)
+	for _, c := range cmds {
+		b = append(b, "&cmd%5B"...)
+		b = append(b, escape(c.key)...)
+		b = append(b, "%5D="...)
+		b = append(b, escape(method+"?DIALOG_ID="+string(c.dialog)+"&MESSAGE_ID="+strconv.FormatInt(int64(c.message), 10))...)
+	}
+	b = append(b, "&auth="...)
+	b = append(b, escape(token)...)
+	return string(b)
+}
+
+// escape percent-encodes every byte of s but the unreserved ones
+// (A-Z a-z 0-9 - _ . ~), so a space is %20, which a form parser reads as
+// well as url.QueryEscape's +. It spares the module net/url.
+func escape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(s)+8), s[:i]...)
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}

@@ -1,0 +1,297 @@
+package unread
+
+import (
+	"strconv"
+	"time"
+)
+
+// dispatch is the client's one scheduler: it sends what the Pacer lets go
+// whenever it may, and otherwise sleeps until the earliest moment that
+// could change, or until woken by a call or an answer.
+func (c *Client) dispatch() {
+	defer close(c.stopped)
+	for {
+		c.mu.Lock()
+		cmds, send, wait := c.nextLocked(time.Now())
+		c.mu.Unlock()
+		if send {
+			go c.send(cmds)
+			continue
+		}
+		var alarm *time.Timer
+		if wait > 0 {
+			alarm = time.AfterFunc(wait, c.poke) // a stale poke costs one loop
+		}
+		select {
+		case <-c.closing.Done():
+			return
+		case <-c.wake:
+		}
+		if alarm != nil {
+			alarm.Stop()
+		}
+	}
+}
+
+// nextLocked takes the commands of the next request if one may go now
+// (none: the request asks app.info for the plan); otherwise it says how
+// long to wait (0: until woken).
+func (c *Client) nextLocked(now time.Time) (cmds []*command, send bool, wait time.Duration) {
+	if c.closed {
+		return nil, false, 0
+	}
+	ready, oldest, earliest := c.sweepLocked(now)
+	if c.askPlanLocked(now) {
+		return nil, true, 0
+	}
+	size, wait, _ := c.pacer.Next(now, ready, oldest)
+	if size == 0 {
+		if ready == 0 && !earliest.IsZero() {
+			wait = earliest.Sub(now)
+		}
+		return nil, false, wait
+	}
+	cmds = c.takeLocked(now, size)
+	c.pacer.Sent(now, len(cmds))
+	return cmds, true, 0
+}
+
+// sweepLocked drops settled calls from the lanes and counts the calls
+// ready at now, with the oldest one's arrival and the earliest moment a
+// held call becomes ready.
+func (c *Client) sweepLocked(now time.Time) (ready int, oldest, earliest time.Time) {
+	for i := range c.lanes {
+		ln := &c.lanes[i]
+		live := ln.calls[:0]
+		for _, k := range ln.calls {
+			if k.settled {
+				continue
+			}
+			live = append(live, k)
+			if k.notBefore.After(now) {
+				if earliest.IsZero() || k.notBefore.Before(earliest) {
+					earliest = k.notBefore
+				}
+				continue
+			}
+			ready++
+			if oldest.IsZero() || k.queuedAt.Before(oldest) {
+				oldest = k.queuedAt
+			}
+		}
+		clear(ln.calls[len(live):])
+		ln.calls = live
+	}
+	return ready, oldest, earliest
+}
+
+// takeLocked removes the ready calls of up to size dialogs from the lanes,
+// interactive first, oldest first. Calls of one dialog become one command
+// with the lowest message id: marking from 12 covers marking from 15.
+func (c *Client) takeLocked(now time.Time, size int) []*command {
+	merge := c.cfg.BatchSize > 1
+	var cmds []*command
+	byDialog := make(map[DialogID]*command)
+	for i := range c.lanes {
+		ln := &c.lanes[i]
+		rest := ln.calls[:0]
+		for _, k := range ln.calls {
+			if k.notBefore.After(now) {
+				rest = append(rest, k)
+				continue
+			}
+			cmd := byDialog[k.dialog]
+			if cmd == nil || !merge {
+				if len(cmds) == size {
+					rest = append(rest, k)
+					continue
+				}
+				cmd = &command{key: "c" + strconv.Itoa(len(cmds)), dialog: k.dialog, message: k.message}
+				cmds = append(cmds, cmd)
+				byDialog[k.dialog] = cmd
+			}
+			cmd.message = min(cmd.message, k.message)
+			cmd.calls = append(cmd.calls, k)
+			k.state = sending
+			k.attempts++
+			c.stats.Queued--
+			c.stats.InFlight++
+		}
+		clear(ln.calls[len(rest):])
+		ln.calls = rest
+	}
+	return cmds
+}
+
+// answered gives each command's callers their outcome, or queues them
+// again. vs holds one verdict per command; t is the envelope's timing;
+// reached is false when no answer came.
+func (c *Client) answered(cmds []*command, vs []verdict, t timing, token string, reached bool) {
+	now := time.Now()
+	c.mu.Lock()
+	c.pacer.Ended(len(cmds), reached)
+	envelope := method
+	if len(cmds) > 1 {
+		envelope = "batch"
+	}
+	if reached && vs[0].next != batchBlocked {
+		c.pacer.Observe(now, envelope, t)
+	}
+	var full, blocked bool
+	for i := range cmds {
+		if len(cmds) > 1 && vs[i].err == nil {
+			c.pacer.Observe(now, method, vs[i].timing)
+		}
+		full = full || vs[i].next == bucketFull
+		blocked = blocked || vs[i].next == methodBlocked || vs[i].next == batchBlocked
+		if vs[i].next == batchBlocked && i == 0 {
+			until := c.pacer.BatchBlocked(now)
+			c.log(LogEvent{Kind: LogBlocked, Code: CodeOperatingLimit, Text: "batch is blocked by the portal's operating-time limit: commands go as single requests", Wait: until.Sub(now), Commands: len(cmds)})
+		}
+	}
+	var retried int
+	var held time.Time
+	var done []*Progress
+	for _, v := range vs {
+		if v.err != nil && v.err.Code == CodePortalMoved && c.moved == nil {
+			// Every later request would meet the same redirect: the calls
+			// waiting fail now, without one.
+			c.moved = withAttempts(v.err, 0)
+			for i := range c.lanes {
+				for _, k := range c.lanes[i].calls {
+					done = append(done, c.settleLocked(k, withAttempts(v.err, k.attempts)))
+				}
+			}
+		}
+	}
+	for i, cmd := range cmds {
+		v := vs[i]
+		for _, k := range cmd.calls {
+			if k.settled {
+				continue
+			}
+			k.last = v.err
+			if again, at := c.retry(k, v, now); again && !c.closed {
+				if v.next == tokenRefused {
+					c.session.expire(token)
+				}
+				if v.next == methodBlocked {
+					held = later(held, at)
+				}
+				k.state, k.notBefore, k.queuedAt = queued, at, now
+				c.stats.InFlight--
+				c.stats.Queued++
+				c.stats.Retries++
+				retried++
+				ln := c.laneOf(k)
+				ln.calls = append([]*call{k}, ln.calls...)
+				continue
+			}
+			done = append(done, c.settleLocked(k, c.finalError(k, v)))
+		}
+	}
+	if full {
+		c.stats.Status503++
+		c.pacer.Full(now)
+		c.demotePlanLocked(now)
+		c.log(LogEvent{Kind: LogBucketFull, Code: CodeQueryLimit, Text: "the portal's bucket was full: sending slows to its drain rate", Wait: c.pacer.bucket.Delay(now)})
+	}
+	if blocked {
+		c.stats.Status429++
+	}
+	if !held.IsZero() {
+		c.log(LogEvent{Kind: LogBlocked, Code: CodeOperatingLimit, Text: method + " is blocked by the portal's operating-time limit: its calls wait until it reopens", Wait: held.Sub(now)})
+	}
+	if retried > 0 {
+		code := ""
+		for _, v := range vs {
+			if v.err != nil {
+				code = v.err.Code
+				break
+			}
+		}
+		c.log(LogEvent{Kind: LogRetry, Code: code, Text: strconv.Itoa(retried) + " calls go again", Commands: retried})
+	}
+	base := c.base
+	c.mu.Unlock()
+	if full && c.cfg.Shared != nil {
+		c.cfg.Shared.Full(base)
+	}
+	c.report(done...)
+	c.poke()
+}
+
+// finalError is the error k settles with after v, or nil for success.
+func (c *Client) finalError(k *call, v verdict) *Error {
+	if v.err == nil {
+		return nil
+	}
+	err := withAttempts(v.err, k.attempts)
+	if v.next != final && c.closed {
+		return &Error{Code: CodeClosed, Description: "the client was closed", Attempts: k.attempts}
+	}
+	if v.next != final {
+		err.Description += " (gave up after " + attemptsText(k.attempts) + ")"
+	}
+	return err
+}
+
+// unsent settles the calls of a request that never left: no token, a
+// portal the token may not go to, or the client closed.
+func (c *Client) unsent(cmds []*command, err *Error) {
+	c.mu.Lock()
+	c.pacer.Ended(len(cmds), false)
+	if cmds == nil && c.plan == planAsking {
+		c.plan = planUnknown
+	}
+	var done []*Progress
+	for _, cmd := range cmds {
+		for _, k := range cmd.calls {
+			done = append(done, c.settleLocked(k, withAttempts(err, k.attempts)))
+		}
+	}
+	c.mu.Unlock()
+	c.report(done...)
+	c.poke()
+}
+
+// abandoned counts a request given up on without an answer.
+func (c *Client) abandoned() {
+	c.mu.Lock()
+	c.stats.Abandoned++
+	c.mu.Unlock()
+	c.log(LogEvent{Kind: LogAbandoned, Code: CodeNetwork, Text: "a request got no answer in time and was given up on"})
+}
+
+// whyLocked says, for a call that timed out, what it was waiting for.
+func (c *Client) whyLocked(k *call) string {
+	s := ""
+	switch {
+	case k.state == sending:
+		s = "a request under way did not answer"
+	case k.last != nil && k.last.Code == CodeOperatingLimit:
+		s = method + " was blocked by the portal's operating-time limit until at least " + time.Until(k.notBefore).Round(time.Second).String() + " from now"
+	case k.last != nil && k.last.Code == CodeQueryLimit:
+		s = "the portal's bucket stayed full (QUERY_LIMIT_EXCEEDED)"
+	case k.last != nil:
+		s = "the last attempt ended with " + k.last.Code + ": " + k.last.Description
+	default:
+		_, _, why := c.pacer.Next(time.Now(), 1, k.queuedAt)
+		s = waitText(why)
+	}
+	return s + " (" + attemptsText(k.attempts) + ")"
+}
+
+func waitText(w Wait) string {
+	switch w {
+	case WaitFlight:
+		return "the most requests were under way"
+	case WaitProbe:
+		return "the first request had not answered"
+	case WaitBucket:
+		return "the portal's bucket had no room"
+	case WaitSpacing:
+		return "requests were spaced out near the portal's operating-time budget"
+	}
+	return "waiting for a token"
+}
