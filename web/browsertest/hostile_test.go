@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/heapprofiler"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -152,4 +156,59 @@ func TestHostileGlobalsAreLeftAlone(t *testing.T) {
 	assert.Equal(t, "undefined", got.TypeofProcess)
 	assert.Equal(t, "undefined", got.TypeofFs)
 	assert.Equal(t, "undefined", got.TypeofGo)
+}
+
+// Heap growth per call through the shim in Chromium, after a warm-up, over
+// 20,000 successful and 20,000 refused calls: settled calls leave nothing
+// behind (the goal is under 40 bytes per call).
+func TestHostileMemoryPerCallInChromium(t *testing.T) {
+	needBrowser(t)
+	e := newEnv(t, devportal.Config{})
+	tab := newTab(t, 5*time.Minute)
+	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/memory.html")))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](`!!window.mem`))
+		require.NoError(t, err)
+		if ok {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the page did not load the module")
+		time.Sleep(100 * time.Millisecond)
+	}
+	run := func(n int, ok bool) {
+		_, err := chromedp.Run(tab, chromedp.Evaluate[bool](fmt.Sprintf(`window.mem.run(%d, %t)`, n, ok), chromedp.EvalAwaitPromise))
+		require.NoError(t, err)
+	}
+	heap := func() float64 {
+		_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.mem.goCollect()`, chromedp.EvalAwaitPromise))
+		require.NoError(t, err)
+		for range 2 {
+			_, err = chromedp.Call(tab, heapprofiler.CollectGarbage, cdp.Empty{})
+			require.NoError(t, err)
+		}
+		usage, err := chromedp.Call(tab, cdpruntime.GetHeapUsage, cdp.Empty{})
+		require.NoError(t, err)
+		return usage.UsedSize
+	}
+	run(10_000, true)
+	run(10_000, false)
+	start := heap()
+	run(20_000, true)
+	afterOk := heap()
+	run(20_000, false)
+	afterFailed := heap()
+	perOk := (afterOk - start) / 20_000
+	perFailed := (afterFailed - afterOk) / 20_000
+	t.Logf("Chromium heap growth per call: %.1f B (20000 ok), %.1f B (20000 failed); heap %.1f MB -> %.1f MB",
+		perOk, perFailed, start/1e6, afterFailed/1e6)
+	type counts struct {
+		Settled  int `json:"settled"`
+		Collects int `json:"collects"`
+	}
+	c, err := chromedp.Run(tab, chromedp.Evaluate[counts](`window.mem.counts()`))
+	require.NoError(t, err)
+	assert.Equal(t, 60_000+c.Collects, c.Settled)
+	assert.Less(t, perOk, 40.0, "bytes kept per successful call")
+	assert.Less(t, perFailed, 40.0, "bytes kept per refused call")
 }
