@@ -111,7 +111,8 @@ export class MarkUnreadClient extends EventTarget {
 
   /**
    * Counters since load(): requests, batches, commands, retries, refreshes,
-   * queued, inFlight, status503, status429, settled, succeeded, failed.
+   * queued, inFlight, status503, status429, settled, succeeded, failed,
+   * abandoned.
    * Throws a MarkUnreadError (INTERNAL_ERROR) once the module has stopped.
    */
   stats() {
