@@ -133,7 +133,7 @@ function fromPlainObject(auth, timeoutMs, onSecret) {
   const token = async () => ({ portal, accessToken });
   // Without refresh the source has none: the module then gives the server's
   // own expired_token or invalid_token instead of trying.
-  if (!given.refresh) return { token };
+  if (!given.refresh) return Object.assign(Object.create(null), { token });
   return shared({
     token,
     refresh: async () => {
@@ -345,10 +345,12 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
   return source;
 }
 
-// One refresh in flight at a time, whoever asks.
-function shared(source) {
+// One refresh in flight at a time, whoever asks. Sources are null-prototype
+// objects, so a polluted Object.prototype cannot lend one a refresh.
+function shared(fields) {
+  const source = Object.assign(Object.create(null), fields);
   let inFlight = null;
-  const refresh = source.refresh;
+  const refresh = fields.refresh;
   source.refresh = () => (inFlight ??= refresh().finally(() => { inFlight = null; }));
   return source;
 }

@@ -111,7 +111,8 @@ export class MarkUnreadClient extends EventTarget {
 
   /**
    * Counters since load(): requests, batches, commands, retries, refreshes,
-   * queued, inFlight, status503, status429, settled, succeeded, failed.
+   * queued, inFlight, status503, status429, settled, succeeded, failed,
+   * abandoned.
    * Throws a MarkUnreadError (INTERNAL_ERROR) once the module has stopped.
    */
   stats() {
@@ -203,7 +204,7 @@ export async function load(options) {
     }),
     fetch: opts.fetch,
     auth: auth ? authForModule(auth, module) : null,
-    newError: (code, description, status, attempts) => new MarkUnreadError(String(code), module.redact(description), status, attempts),
+    newError: (code, description, status, attempts) => withoutStack(() => new MarkUnreadError(String(code), module.redact(description), status, attempts)),
     onSettle: (progress) => client?.dispatchEvent(new CustomEvent('progress', { detail: progress })),
     ready: (api) => ready(api),
   });
@@ -255,6 +256,19 @@ function authForModule(source, module) {
   const out = nullObject({ token: ask(() => source.token()) });
   if (typeof source.refresh === 'function') out.refresh = ask(() => source.refresh());
   return out;
+}
+
+// The module's errors carry no stack trace: it would show only the module's
+// own frames, and the Go side keeps each error it made reachable until its
+// garbage collector runs, so a trace per failed call would add up.
+function withoutStack(make) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function nullObject(fields) {
@@ -357,7 +371,8 @@ function validateOptions(options) {
   for (const name of Object.keys(given)) {
     if (!KNOWN_OPTIONS.has(name)) throw new TypeError(`markunread: unknown option "${name}"`);
   }
-  const out = { auth: given.auth };
+  const out = Object.create(null);
+  out.auth = given.auth;
 
   const wasmUrl = given.wasmUrl ?? new URL('./markunread.wasm', import.meta.url);
   if (typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL)) {
@@ -383,10 +398,10 @@ function validateOptions(options) {
   for (const name of Object.keys(limits)) {
     if (name !== 'perSecond' && name !== 'burst') throw new TypeError(`markunread: unknown option "limits.${name}"`);
   }
-  out.limits = {
+  out.limits = nullObject({
     perSecond: bounded(limits.perSecond ?? DEFAULTS.limits.perSecond, 'limits.perSecond'),
     burst: bounded(limits.burst ?? DEFAULTS.limits.burst, 'limits.burst'),
-  };
+  });
 
   out.batch = given.batch ?? DEFAULTS.batch;
   if (typeof out.batch !== 'boolean') throw new TypeError('markunread: options.batch must be true or false');
