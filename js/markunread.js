@@ -306,8 +306,8 @@ async function instantiate(wasmUrl, importObject) {
     } catch (cause) {
       throw stalled ?? new Error(`markunread: cannot fetch ${url}: ${describe(cause)}`, { cause });
     }
-    if (!response.ok) {
-      throw new Error(`markunread: cannot fetch ${url}: HTTP ${response.status}`);
+    if (!response.ok || !response.body) {
+      throw new Error(`markunread: cannot fetch ${url}: HTTP ${response.status}${response.body ? '' : ', no body'}`);
     }
     const type = (response.headers.get('content-type') ?? '').trim().toLowerCase();
     const downloadStalled = () => new Error(`markunread: the download of ${url} stalled: no byte for ${DOWNLOAD_STALL_MS / 1000} s after ${received} bytes`);
