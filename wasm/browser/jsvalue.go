@@ -120,10 +120,12 @@ func await(stop <-chan struct{}, value js.Value, abort func()) (js.Value, error)
 	case <-stop:
 		if abort != nil {
 			abort()
-			grace := time.NewTimer(abortGrace)
+			// time.AfterFunc, not NewTimer: see README, "Measured".
+			over := make(chan struct{})
+			grace := time.AfterFunc(abortGrace, func() { close(over) })
 			select {
 			case <-ch:
-			case <-grace.C:
+			case <-over:
 				abandoned.Add(1)
 			}
 			grace.Stop()
