@@ -166,7 +166,7 @@ class ModuleState {
 
 const REDACTED = '[redacted]';
 const MAX_SECRETS = 32;
-const TOKEN_PARAM = /\b(auth|access_token|refresh_token|auth_id|refresh_id|AUTH_ID|REFRESH_ID)=[^&\s"'<>]+/g;
+const TOKEN_PARAM = /\b(auth|access_token|refresh_token|auth_id|refresh_id|AUTH_ID|REFRESH_ID)=(?!\[redacted\])[^&\s"'<>,;]+/g;
 
 /**
  * Instantiates the module and resolves to a client once it is ready.
@@ -261,8 +261,10 @@ function authForModule(source, module) {
 // The module's errors carry no stack trace: it would show only the module's
 // own frames, and the Go side keeps each error it made reachable until its
 // garbage collector runs, so a trace per failed call would add up.
+// (Error.stackTraceLimit is V8's and JavaScriptCore's; elsewhere nothing changes.)
 function withoutStack(make) {
   const limit = Error.stackTraceLimit;
+  if (typeof limit !== 'number') return make();
   Error.stackTraceLimit = 0;
   try {
     return make();
