@@ -262,7 +262,7 @@ function sameHost(a, b) {
   const host = (s) => {
     const text = String(s ?? '').trim();
     try {
-      return new URL(/^https?:\/\//i.test(text) ? text : `https://${text}`).hostname;
+      return new URL(/^https?:\/\//i.test(text) ? text : `https://${text}`).host.replace(/:(80|443)$/, '');
     } catch {
       return text.toLowerCase();
     }

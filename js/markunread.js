@@ -253,7 +253,7 @@ class ModuleState {
 
 const REDACTED = '[redacted]';
 const MAX_SECRETS = 32;
-const TOKEN_PARAM = /\b(auth|access_token|refresh_token|auth_id|refresh_id|AUTH_ID|REFRESH_ID)=[^&\s"'<>]+/g;
+const TOKEN_PARAM = /\b(auth|access_token|refresh_token|auth_id|refresh_id|AUTH_ID|REFRESH_ID)=(?!\[redacted\])[^&\s"'<>,;]+/g;
 
 /**
  * Instantiates the module and resolves to a client once it is ready.
@@ -413,8 +413,10 @@ function authForModule(source, module) {
 // The module's errors carry no stack trace: it would show only the module's
 // own frames, and the Go side keeps each error it made reachable until its
 // garbage collector runs, so a trace per failed call would add up.
+// (Error.stackTraceLimit is V8's and JavaScriptCore's; elsewhere nothing changes.)
 function withoutStack(make) {
   const limit = Error.stackTraceLimit;
+  if (typeof limit !== 'number') return make();
   Error.stackTraceLimit = 0;
   try {
     return make();
@@ -458,8 +460,8 @@ async function instantiate(wasmUrl, importObject) {
     } catch (cause) {
       throw stalled ?? new Error(`markunread: cannot fetch ${url}: ${describe(cause)}`, { cause });
     }
-    if (!response.ok) {
-      throw new Error(`markunread: cannot fetch ${url}: HTTP ${response.status}`);
+    if (!response.ok || !response.body) {
+      throw new Error(`markunread: cannot fetch ${url}: HTTP ${response.status}${response.body ? '' : ', no body'}`);
     }
     const type = (response.headers.get('content-type') ?? '').trim().toLowerCase();
     const downloadStalled = () => new Error(`markunread: the download of ${url} stalled: no byte for ${DOWNLOAD_STALL_MS / 1000} s after ${received} bytes`);

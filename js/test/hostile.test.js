@@ -57,6 +57,19 @@ describe('the real module on a hostile page', { skip }, () => {
         stalled.add(res);
         return;
       }
+      if (req.url === '/slow.wasm') { // five pieces, 3 s apart: slow, but never 10 s without a byte
+        res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': String(wasm.length) });
+        const piece = Math.ceil(wasm.length / 5);
+        let sent = 0;
+        const next = () => {
+          res.write(wasm.subarray(sent, sent + piece));
+          sent += piece;
+          if (sent >= wasm.length) res.end();
+          else setTimeout(next, 3000);
+        };
+        next();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/wasm' });
       res.end(wasm);
     });
@@ -142,20 +155,22 @@ describe('the real module on a hostile page', { skip }, () => {
     assert.equal(client.stats().abandoned, 1);
   });
 
-  test('a .wasm download that stalls rejects load() and says which step stalled', { timeout: 30_000 }, async () => {
+  test('a .wasm download that stalls rejects load() and says which step stalled; a slow one that keeps moving loads', { timeout: 30_000 }, async () => {
     const base = wasmUrl.replace(/markunread\.wasm$/, '');
     const started = Date.now();
-    const [silent, partial] = await Promise.allSettled([
+    const [silent, partial, slow] = await Promise.allSettled([
       load({ wasmUrl: `${base}silent.wasm` }),
       load({ wasmUrl: `${base}partial.wasm` }),
+      load({ wasmUrl: `${base}slow.wasm` }),
     ]);
     const seconds = (Date.now() - started) / 1000;
-    console.log(`stalled downloads rejected after ${seconds.toFixed(1)} s`);
+    console.log(`stalled downloads rejected, slow one loaded, after ${seconds.toFixed(1)} s`);
     assert.equal(silent.status, 'rejected');
     assert.match(silent.reason.message, /loading .*silent\.wasm stalled: no answer from the server within 10 s/);
     assert.equal(partial.status, 'rejected');
     assert.match(partial.reason.message, /the download of .*partial\.wasm stalled: no byte for 10 s after 100 bytes/);
     assert.ok(seconds < 20, `took ${seconds} s`);
+    assert.equal(slow.status, 'fulfilled', `a slow download that keeps moving (12 s in all) was cut: ${slow.reason?.message}`);
   });
 
   test('memory: settled calls are not kept (heap growth per call after warm-up)', async () => {

@@ -163,6 +163,19 @@ describe('load()', () => {
     assert.equal(bridge.newError('QUEUE_FULL', 'full', 0, 0).status, undefined);
   });
 
+  test('newError removes the tokens the auth source gave out, and token parameters, from the description', async () => {
+    serveWasm();
+    const m = fakeModule();
+    await load({ auth: { domain: 'example.bitrix24.com', accessToken: 'first-token-0123456789', refresh: async () => ({ accessToken: 'fresh-token-0123456789' }) } });
+    const { bridge } = m.seen;
+    await bridge.auth.token();
+    await bridge.auth.refresh();
+    const err = bridge.newError('INVALID_REQUEST', 'body was DIALOG_ID=chat1&auth=first-token-0123456789, then fresh-token-0123456789; REFRESH_ID=r1', 400, 1);
+    assert.equal(err.description, 'body was DIALOG_ID=chat1&auth=[redacted], then [redacted]; REFRESH_ID=[redacted]');
+    assert.equal(err.message, `INVALID_REQUEST: ${err.description}`);
+    assert.doesNotMatch(String(err.stack), /token-0123456789/);
+  });
+
   test('every load() uses a fresh bridge key', async () => {
     serveWasm();
     const a = fakeModule();

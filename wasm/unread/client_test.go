@@ -511,6 +511,7 @@ func TestAStalledRequestEndsAtItsTimeoutAndIsRetried(t *testing.T) {
 		assert.Equal(t, "no answer from https://example.bitrix24.com within 1s (gave up after 3 attempts)", err.Description)
 		assert.Equal(t, 3, err.Attempts)
 		assert.Len(t, p.requests, 3)
+		assert.Equal(t, 3, c.Stats().Abandoned, "each request given up on is counted")
 	})
 }
 
