@@ -198,6 +198,19 @@ class ModuleState {
     return this.error;
   }
 
+  goExited = false;
+
+  // The promise Go waits on for p: it settles as p does while the Go
+  // program runs, and never once it has ended.
+  gate(p) {
+    return new Promise((resolve, reject) => {
+      Promise.resolve(p).then(
+        (value) => { if (!this.goExited) resolve(value); },
+        (err) => { if (!this.goExited) reject(err); },
+      );
+    });
+  }
+
   // A promise for a module call that keeps only the call's reject, and only
   // until it settles, so nothing of a settled call stays reachable.
   track(call) {
@@ -275,6 +288,18 @@ export async function load(options) {
     throw new Error('markunread: wasm_exec.js did not give Go; serve the wasm_exec.js of this build beside markunread.js');
   }
   const go = new Go();
+  // Once the Go program has ended, nothing may call into it: a callback
+  // would throw "Go program has already exited" into the page, and a timer
+  // it scheduled would fire into nothing. go.exit runs as it ends, before
+  // any other JavaScript: from then on the promises handed to Go never
+  // settle (see gate), and its last timers are cleared.
+  const exit = go.exit;
+  go.exit = (code) => {
+    module.goExited = true;
+    for (const t of go._scheduledTimeouts?.values() ?? []) clearTimeout(t);
+    go._scheduledTimeouts?.clear();
+    exit.call(go, code);
+  };
   const instance = await instantiate(opts.wasmUrl, go.importObject);
 
   let client = null;
@@ -284,7 +309,7 @@ export async function load(options) {
   // polluted Object.prototype is invisible to Go's Get too.
   const bridge = nullObject({
     options: moduleOptions(opts, env),
-    fetch: opts.fetch,
+    fetch: (url, init) => module.gate(opts.fetch(url, init)),
     auth: authForModule(auth, module),
     plans: nullObject({
       recall: (portal) => {
@@ -295,7 +320,9 @@ export async function load(options) {
     }),
     budget: (portal) => sharedBudget(portal, module),
     newError: (code, description, status, attempts) => withoutStack(() => new MarkUnreadError(String(code), module.redact(description), status, attempts)),
-    onSettle: (progress) => client?.dispatchEvent(new CustomEvent('progress', { detail: progress })),
+    onSettle: (dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight) => client?.dispatchEvent(
+      new CustomEvent('progress', { detail: { dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight } }),
+    ),
     onLog: opts.onLog ? (event) => logTo(opts.onLog, event, module) : undefined,
     ready: (api) => ready(api),
     refuse: (code, description) => notReady(code === 'BAD_OPTION'
@@ -369,7 +396,7 @@ function sharedBudget(portal, module) {
         budget.setLimits(limits);
       }
       plan = `${perSecond}/${burst}`;
-      return budget.reserve();
+      return module.gate(budget.reserve());
     },
     full() {
       budget?.full();
@@ -405,8 +432,8 @@ function authForModule(source, module) {
     if (typeof c.expiresIn === 'number') out.expiresIn = c.expiresIn;
     return out;
   };
-  const out = nullObject({ token: ask(() => source.token()) });
-  if (typeof source.refresh === 'function') out.refresh = ask(() => source.refresh());
+  const out = nullObject({ token: () => module.gate(ask(() => source.token())()) });
+  if (typeof source.refresh === 'function') out.refresh = () => module.gate(ask(() => source.refresh())());
   return out;
 }
 

@@ -272,28 +272,20 @@ func (m *module) errorValue(e *unread.Error) js.Value {
 	return v
 }
 
-// progress tells the shim of a settled call, for its progress event.
+// progress tells the shim of a settled call, for its progress event, in
+// one call with plain arguments: a JavaScript object built here would cost
+// a crossing per field, for every call of a bulk job.
 func (m *module) progress(p unread.Progress) {
 	_ = guard("onSettle", func() {
-		o := jsObject.Call("create", js.Null())
+		dialog, message, code := js.Null(), js.Null(), js.Null()
 		if p.Dialog != "" {
-			o.Set("dialogId", string(p.Dialog))
-			o.Set("messageId", int64(p.Message))
-		} else {
-			o.Set("dialogId", js.Null())
-			o.Set("messageId", js.Null())
+			dialog, message = js.ValueOf(string(p.Dialog)), js.ValueOf(int64(p.Message))
 		}
-		o.Set("ok", p.Err == nil)
-		o.Set("bulk", p.Bulk)
 		if p.Err != nil {
-			o.Set("code", p.Err.Code)
-		} else {
-			o.Set("code", js.Null())
+			code = js.ValueOf(p.Err.Code)
 		}
-		for _, f := range p.Stats.Fields() {
-			o.Set(f.Name, f.Value)
-		}
-		m.onSettle.Invoke(o)
+		s := p.Stats
+		m.onSettle.Invoke(dialog, message, p.Err == nil, code, p.Bulk, s.Settled, s.Succeeded, s.Failed, s.Queued, s.InFlight)
 	})
 }
 

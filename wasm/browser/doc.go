@@ -45,9 +45,10 @@
 //	          the shim's MarkUnreadError (status and attempts are 0 when
 //	          there was none); it removes every token the auth source gave
 //	          out (and token-like form parameters) from description
-//	onSettle  function(progress): called after every call settles with
-//	          {dialogId, messageId, ok, bulk, code} and every counter of
-//	          stats() (unread.Stats.Fields)
+//	onSettle  function(dialogId, messageId, ok, code, bulk, settled,
+//	          succeeded, failed, queued, inFlight): called after every call
+//	          settles (dialogId and messageId are null for refused
+//	          arguments, code null on success)
 //	onLog     optional function(event): {kind, message, code?, waitMs?,
 //	          commands?} (unread.LogEvent), never carrying a token
 //	ready     function(api): called once, when the exports are in place

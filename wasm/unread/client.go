@@ -16,6 +16,7 @@ type Client struct {
 	closing *Stop
 	wake    chan struct{}
 	stopped chan struct{}
+	sends   sync.WaitGroup // requests under way
 
 	logMu   sync.Mutex
 	logs    []LogEvent // waiting for forwardLogs
@@ -241,12 +242,14 @@ func (c *Client) statsLocked() Stats {
 
 // Close stops the client: calls not yet settled fail with CLIENT_CLOSED,
 // requests under way are cancelled, and later calls fail at once. Close
-// waits for the dispatcher; it may be called more than once.
+// returns when the dispatcher and every request have ended; it may be
+// called more than once.
 func (c *Client) Close() {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		<-c.stopped
+		c.sends.Wait()
 		return
 	}
 	c.closed = true
@@ -261,6 +264,9 @@ func (c *Client) Close() {
 	c.closing.Fire(newError(CodeClosed, "the client was closed"))
 	c.report(done...)
 	<-c.stopped
+	// Requests under way end too (each aborts its fetch), so that nothing
+	// of the client outlives Close: no goroutine, no timer, no callback.
+	c.sends.Wait()
 }
 
 // settleLocked settles k once; later settlements are ignored (and give

@@ -1,6 +1,9 @@
 package unread
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Transport performs one REST request: a form-urlencoded POST of body to
 // url. It returns an error only when no answer arrived (a network failure,
@@ -105,7 +108,8 @@ func (cfg *Config) Set(name string, v float64) *Error {
 			if o.Integer {
 				kind = "an integer"
 			}
-			return newError(CodeBadOption, "options."+name+" must be "+kind+" from "+formatNumber(o.Min)+" to "+formatNumber(o.Max)+", not "+formatNumber(v))
+			plain := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+			return newError(CodeBadOption, "options."+name+" must be "+kind+" from "+plain(o.Min)+" to "+plain(o.Max)+", not "+formatNumber(v))
 		}
 		o.set(cfg, v)
 		return nil
@@ -117,7 +121,7 @@ func (cfg *Config) Set(name string, v float64) *Error {
 const (
 	maxBatch = 50 // the portal's limit of commands in one batch (docs/bitrix24.md#f-batch-length)
 
-	defaultMaxInFlight = 16
+	defaultMaxInFlight = 50
 	defaultLinger      = 100 * time.Millisecond
 	// The portal ends a request after 60 s (docs/bitrix24.md#f-req-60s):
 	// waiting longer cannot bring an answer, and a shorter bound would cut

@@ -15,7 +15,11 @@ func (c *Client) dispatch() {
 		cmds, send, wait := c.nextLocked(time.Now())
 		c.mu.Unlock()
 		if send {
-			go c.send(cmds)
+			c.sends.Add(1)
+			go func() {
+				defer c.sends.Done()
+				c.send(cmds)
+			}()
 			continue
 		}
 		var alarm *time.Timer
@@ -24,11 +28,13 @@ func (c *Client) dispatch() {
 		}
 		select {
 		case <-c.closing.Done():
-			return
 		case <-c.wake:
 		}
 		if alarm != nil {
 			alarm.Stop()
+		}
+		if isDone(c.closing.Done()) {
+			return
 		}
 	}
 }
@@ -56,31 +62,31 @@ func (c *Client) nextLocked(now time.Time) (cmds []*command, send bool, wait tim
 	return cmds, true, 0
 }
 
-// sweepLocked drops settled calls from the lanes and counts the calls
-// ready at now, with the oldest one's arrival and the earliest moment a
-// held call becomes ready.
+// sweepLocked counts the calls ready at now, up to a full request's worth,
+// with the arrival of the first of them, and, when none is ready, the
+// earliest moment a held call becomes one. It stops as soon as it has a
+// full request's worth: page code that queues 10,000 calls one by one
+// would otherwise pay for a scan of the whole queue at each of them.
+// Settled calls are skipped here and dropped by takeLocked.
 func (c *Client) sweepLocked(now time.Time) (ready int, oldest, earliest time.Time) {
 	for i := range c.lanes {
-		ln := &c.lanes[i]
-		live := ln.calls[:0]
-		for _, k := range ln.calls {
+		for _, k := range c.lanes[i].calls {
 			if k.settled {
 				continue
 			}
-			live = append(live, k)
 			if k.notBefore.After(now) {
 				if earliest.IsZero() || k.notBefore.Before(earliest) {
 					earliest = k.notBefore
 				}
 				continue
 			}
-			ready++
-			if oldest.IsZero() || k.queuedAt.Before(oldest) {
+			if ready == 0 {
 				oldest = k.queuedAt
 			}
+			if ready++; ready >= c.cfg.BatchSize {
+				return ready, oldest, earliest
+			}
 		}
-		clear(ln.calls[len(live):])
-		ln.calls = live
 	}
 	return ready, oldest, earliest
 }
@@ -96,6 +102,9 @@ func (c *Client) takeLocked(now time.Time, size int) []*command {
 		ln := &c.lanes[i]
 		rest := ln.calls[:0]
 		for _, k := range ln.calls {
+			if k.settled {
+				continue
+			}
 			if k.notBefore.After(now) {
 				rest = append(rest, k)
 				continue
