@@ -48,10 +48,10 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     assert.equal(Object.keys(root)[0], 'types', 'types comes first in the "." export, as TypeScript requires');
     assert.equal(root.types, './markunread.d.ts');
     assert.equal(pkg.exports['./markunread.wasm'], './markunread.wasm', 'bundlers and servers can reach the module by name');
-    for (const file of ['markunread.js', 'auth.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'LICENSE']) {
+    for (const file of ['markunread.js', 'auth.js', 'budget.js', 'budget-core.js', 'markunread-budget-worker.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'LICENSE']) {
       assert.ok(pkg.files.includes(file), `files lists ${file}`);
     }
-    assert.deepEqual(pkg.sideEffects, ['./wasm_exec.js'], 'only wasm_exec.js (it defines globalThis.Go) has side effects');
+    assert.equal(pkg.sideEffects, false, 'no file changes the page when imported: wasm_exec.js runs against a private global');
     assert.equal(pkg.license, 'MIT');
     const license = readFileSync(join(dir, 'LICENSE'), 'utf8');
     assert.match(license, /^MIT License\n/, 'the LICENSE file is the MIT license package.json names');
@@ -59,7 +59,8 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     // Nothing beyond what a user needs: no tests, no sources of the build.
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
     assert.deepEqual(listing, [
-      'package/LICENSE', 'package/README.md', 'package/auth.js', 'package/markunread.d.ts', 'package/markunread.js',
+      'package/LICENSE', 'package/README.md', 'package/auth.js', 'package/budget-core.js', 'package/budget.js',
+      'package/markunread-budget-worker.js', 'package/markunread.d.ts', 'package/markunread.js',
       'package/markunread.wasm', 'package/markunread.wasm.br', 'package/markunread.wasm.gz', 'package/package.json', 'package/wasm_exec.js',
     ]);
   });

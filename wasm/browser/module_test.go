@@ -58,7 +58,7 @@ func serveModule(t *testing.T, p testPortal, token string, options map[string]an
 	}))
 	bridge.Set("onSettle", fn(func(args []js.Value) any {
 		m.settled.Add(1)
-		m.lastOK.Store(arg(args, 0).Get("ok").Bool())
+		m.lastOK.Store(arg(args, 2).Bool()) // onSettle(dialogId, messageId, ok, ...)
 		return nil
 	}))
 	bridge.Set("ready", fn(func(args []js.Value) any {
