@@ -160,8 +160,11 @@ func (p *Pacer) Next(now time.Time, ready int, oldest time.Time) (size int, wait
 }
 
 // Sent counts a request of n commands (0 for a request that is not a
-// mark, such as app.info) that left at now.
-func (p *Pacer) Sent(now time.Time, n int) {
+// mark, such as app.info) that left at now. It says whether the request
+// went beyond a standard portal's bucket: only a 503 to such a request
+// says the plan is smaller than assumed; any other is someone else's load.
+func (p *Pacer) Sent(now time.Time, n int) (beyond bool) {
+	beyond = p.shadow.Level(now)+1 > float64(capacity(StandardPlan))
 	if p.mustCross(now) {
 		p.crossing, p.crossLevel = true, p.shadow.Level(now)
 	}
@@ -174,6 +177,7 @@ func (p *Pacer) Sent(now time.Time, n int) {
 	if !p.known && p.probe.IsZero() {
 		p.probe = now
 	}
+	return beyond
 }
 
 // Ended counts the end of a request of n commands; answered is true when

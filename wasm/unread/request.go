@@ -21,23 +21,30 @@ type command struct {
 	calls   []*call
 }
 
-// send makes one request for cmds (or, with none, asks app.info for the
-// plan) and hands what came of it to the client.
-func (c *Client) send(cmds []*command) {
+// request is one request the dispatcher let go: its commands (none: it
+// asks app.info), and whether it went beyond a standard portal's bucket.
+type request struct {
+	cmds   []*command
+	beyond bool
+}
+
+// send makes one request and hands what came of it to the client.
+func (c *Client) send(r request) {
+	cmds := r.cmds
 	creds, err := c.session.credentials(c.closing.Done())
 	var base string
 	if err == nil {
 		base, err = CheckPortal(cmp.Or(c.cfg.Portal, creds.Portal), c.cfg.PageSecure)
 	}
 	if err != nil {
-		c.unsent(cmds, err)
+		c.unsent(r, err)
 		return
 	}
 	plan := c.recallPlan(base)
 	if c.cfg.Shared != nil {
 		// A shared budget that fails leaves the client's own bucket in charge.
 		if c.cfg.Shared.Reserve(base, plan, c.closing.Done()) != nil && isDone(c.closing.Done()) {
-			c.unsent(cmds, newError(CodeClosed, "the client was closed"))
+			c.unsent(r, newError(CodeClosed, "the client was closed"))
 			return
 		}
 	}
@@ -64,11 +71,11 @@ func (c *Client) send(cmds []*command) {
 		for i := range vs {
 			vs[i] = *failure
 		}
-		c.answered(cmds, vs, timing{}, creds.AccessToken, false)
+		c.answered(r, vs, timing{}, creds.AccessToken, false)
 		return
 	}
 	vs, t := readAnswer(resp, keys)
-	c.answered(cmds, vs, t, creds.AccessToken, true)
+	c.answered(r, vs, t, creds.AccessToken, true)
 }
 
 // post sends one request, bounded by RequestTimeout and the client's life.

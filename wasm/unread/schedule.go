@@ -12,13 +12,13 @@ func (c *Client) dispatch() {
 	defer close(c.stopped)
 	for {
 		c.mu.Lock()
-		cmds, send, wait := c.nextLocked(time.Now())
+		r, send, wait := c.nextLocked(time.Now())
 		c.mu.Unlock()
 		if send {
 			c.sends.Add(1)
 			go func() {
 				defer c.sends.Done()
-				c.send(cmds)
+				c.send(r)
 			}()
 			continue
 		}
@@ -39,27 +39,27 @@ func (c *Client) dispatch() {
 	}
 }
 
-// nextLocked takes the commands of the next request if one may go now
-// (none: the request asks app.info for the plan); otherwise it says how
-// long to wait (0: until woken).
-func (c *Client) nextLocked(now time.Time) (cmds []*command, send bool, wait time.Duration) {
+// nextLocked takes the next request if one may go now (with no commands,
+// it asks app.info for the plan); otherwise it says how long to wait (0:
+// until woken).
+func (c *Client) nextLocked(now time.Time) (r request, send bool, wait time.Duration) {
 	if c.closed {
-		return nil, false, 0
+		return r, false, 0
 	}
 	ready, oldest, earliest := c.sweepLocked(now)
 	if c.askPlanLocked(now) {
-		return nil, true, 0
+		return r, true, 0
 	}
 	size, wait, _ := c.pacer.Next(now, ready, oldest)
 	if size == 0 {
 		if ready == 0 && !earliest.IsZero() {
 			wait = earliest.Sub(now)
 		}
-		return nil, false, wait
+		return r, false, wait
 	}
-	cmds = c.takeLocked(now, size)
-	c.pacer.Sent(now, len(cmds))
-	return cmds, true, 0
+	r.cmds = c.takeLocked(now, size)
+	r.beyond = c.pacer.Sent(now, len(r.cmds))
+	return r, true, 0
 }
 
 // sweepLocked counts the calls ready at now, up to a full request's worth,
@@ -135,7 +135,8 @@ func (c *Client) takeLocked(now time.Time, size int) []*command {
 // answered gives each command's callers their outcome, or queues them
 // again. vs holds one verdict per command; t is the envelope's timing;
 // reached is false when no answer came.
-func (c *Client) answered(cmds []*command, vs []verdict, t timing, token string, reached bool) {
+func (c *Client) answered(r request, vs []verdict, t timing, token string, reached bool) {
+	cmds := r.cmds
 	now := time.Now()
 	c.mu.Lock()
 	c.pacer.Ended(len(cmds), reached)
@@ -202,7 +203,9 @@ func (c *Client) answered(cmds []*command, vs []verdict, t timing, token string,
 	if full {
 		c.stats.Status503++
 		c.pacer.Full(now)
-		c.demotePlanLocked(now)
+		if r.beyond {
+			c.demotePlanLocked(now)
+		}
 		c.log(LogEvent{Kind: LogBucketFull, Code: CodeQueryLimit, Text: "the portal's bucket was full: sending slows to its drain rate", Wait: c.pacer.bucket.Delay(now)})
 	}
 	if blocked {
@@ -247,7 +250,8 @@ func (c *Client) finalError(k *call, v verdict) *Error {
 
 // unsent settles the calls of a request that never left: no token, a
 // portal the token may not go to, or the client closed.
-func (c *Client) unsent(cmds []*command, err *Error) {
+func (c *Client) unsent(r request, err *Error) {
+	cmds := r.cmds
 	c.mu.Lock()
 	c.pacer.Ended(len(cmds), false)
 	if cmds == nil && c.plan == planAsking {
