@@ -31,7 +31,7 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
 
   test('installs the module, the shim, wasm_exec.js and the types', () => {
     const dir = join(project, 'node_modules', 'markunread');
-    for (const file of ['markunread.js', 'auth.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md']) {
+    for (const file of ['markunread.js', 'auth.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md', 'LICENSE']) {
       assert.ok(existsSync(join(dir, file)), `${file} is in the package`);
     }
     const wasm = readFileSync(join(dir, 'markunread.wasm'));
@@ -39,6 +39,36 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     assert.equal(pkg.types, './markunread.d.ts');
     assert.equal(pkg.exports['.'].default, './markunread.js');
+  });
+
+  test('is publishable: exports with types, files, sideEffects, and a license that matches its LICENSE', () => {
+    const dir = join(project, 'node_modules', 'markunread');
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const root = pkg.exports['.'];
+    assert.equal(Object.keys(root)[0], 'types', 'types comes first in the "." export, as TypeScript requires');
+    assert.equal(root.types, './markunread.d.ts');
+    assert.equal(pkg.exports['./markunread.wasm'], './markunread.wasm', 'bundlers and servers can reach the module by name');
+    for (const file of ['markunread.js', 'auth.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'LICENSE']) {
+      assert.ok(pkg.files.includes(file), `files lists ${file}`);
+    }
+    assert.deepEqual(pkg.sideEffects, ['./wasm_exec.js'], 'only wasm_exec.js (it defines globalThis.Go) has side effects');
+    assert.equal(pkg.license, 'MIT');
+    const license = readFileSync(join(dir, 'LICENSE'), 'utf8');
+    assert.match(license, /^MIT License\n/, 'the LICENSE file is the MIT license package.json names');
+    assert.match(license, /Permission is hereby granted, free of charge/);
+    // Nothing beyond what a user needs: no tests, no sources of the build.
+    const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
+    assert.deepEqual(listing, [
+      'package/LICENSE', 'package/README.md', 'package/auth.js', 'package/markunread.d.ts', 'package/markunread.js',
+      'package/markunread.wasm', 'package/markunread.wasm.br', 'package/markunread.wasm.gz', 'package/package.json', 'package/wasm_exec.js',
+    ]);
+  });
+
+  test('its README says how to use it with and without a bundler', () => {
+    const readme = readFileSync(join(project, 'node_modules', 'markunread', 'README.md'), 'utf8');
+    assert.match(readme, /^### Without a bundler$/m);
+    assert.match(readme, /<script type="module">/);
+    assert.match(readme, /^### With a bundler \(Vite\)$/m);
   });
 
   test('imports by its package name', async () => {

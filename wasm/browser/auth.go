@@ -5,6 +5,7 @@ package browser
 import (
 	"errors"
 	"syscall/js"
+	"time"
 
 	"github.com/markunread/markunread/wasm/unread"
 )
@@ -51,6 +52,10 @@ func (a pageAuth) ask(stop <-chan struct{}, name string) (unread.Credentials, er
 		}
 		if t := v.Get("accessToken"); t.Type() == js.TypeString {
 			c.AccessToken = t.String()
+		}
+		// expiresIn: the token's life in seconds, when the source knows it.
+		if e := v.Get("expiresIn"); e.Type() == js.TypeNumber && e.Float() > 0 && e.Float() < 1e9 {
+			c.ExpiresIn = time.Duration(e.Float() * float64(time.Second))
 		}
 	})
 	return c, err

@@ -3,6 +3,7 @@
 package browser
 
 import (
+	"sync"
 	"syscall/js"
 
 	"github.com/markunread/markunread/wasm/unread"
@@ -63,7 +64,7 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 		return nil, guard("calling refuse", func() { bridge.Call("refuse", refused.Code, refused.Description) })
 	}
 	if m.onSettle.Type() == js.TypeFunction {
-		cfg.OnSettle = m.settled
+		cfg.OnSettle = m.progress
 	}
 	if m.onLog.Type() == js.TypeFunction {
 		cfg.OnLog = m.logged
@@ -71,6 +72,7 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 	m.client = unread.New(cfg)
 	api := jsObject.Call("create", js.Null())
 	m.export(api, "markUnread", m.markUnread)
+	m.export(api, "markMany", m.markMany)
 	m.export(api, "stats", func(js.Value, []js.Value) any { return statsObject(m.client.Stats()) })
 	m.export(api, "close", m.close)
 	return m.closed, guard("calling ready", func() { bridge.Call("ready", api) })
@@ -141,6 +143,52 @@ func (m *module) markUnread(_ js.Value, args []js.Value) (result any) {
 			return nil, err
 		}
 		return true, nil
+	})
+}
+
+// markMany(dialogIds, messageIds, signal?) queues the pairs as one bulk
+// job and returns a Promise of an array: for each pair, in order, true or
+// the error it settled with. The job's calls wait behind interactive ones.
+func (m *module) markMany(_ js.Value, args []js.Value) any {
+	var marks []unread.MarkRequest
+	if err := guard("reading markMany's pairs", func() {
+		dialogs, messages := arg(args, 0), arg(args, 1)
+		marks = make([]unread.MarkRequest, dialogs.Length())
+		for i := range marks {
+			marks[i] = unread.MarkRequest{Dialog: toArg(dialogs.Index(i)), Message: toArg(messages.Index(i)), Bulk: true}
+		}
+	}); err != nil {
+		return m.rejected(err.(*unread.Error))
+	}
+	signal := arg(args, 2)
+	return m.promise(func() (any, *unread.Error) {
+		abort, stop := withSignal(signal)
+		defer stop()
+		results := make([]*unread.Error, len(marks))
+		var mu sync.Mutex
+		left := len(marks)
+		all := make(chan struct{})
+		if left == 0 {
+			close(all)
+		}
+		m.client.MarkMany(marks, abort, func(i int, err *unread.Error) {
+			mu.Lock()
+			defer mu.Unlock()
+			results[i] = err
+			if left--; left == 0 {
+				close(all)
+			}
+		})
+		<-all
+		out := jsArray.New(len(results))
+		for i, err := range results {
+			if err == nil {
+				out.SetIndex(i, true)
+			} else {
+				out.SetIndex(i, m.errorValue(err))
+			}
+		}
+		return out, nil
 	})
 }
 
@@ -218,8 +266,8 @@ func (m *module) errorValue(e *unread.Error) js.Value {
 	return v
 }
 
-// settled tells the shim of a settled call, for its progress event.
-func (m *module) settled(p unread.Progress) {
+// progress tells the shim of a settled call, for its progress event.
+func (m *module) progress(p unread.Progress) {
 	_ = guard("onSettle", func() {
 		o := jsObject.Call("create", js.Null())
 		if p.Dialog != "" {

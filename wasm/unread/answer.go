@@ -7,7 +7,7 @@ import "strconv"
 // map[string]any, []any, string, float64, bool or nil. Unreadable is set
 // when the body was not JSON (a proxy's HTML page, a cut connection).
 // Redirected is set when the portal answered with a redirect, which the
-// transport never follows (docs/bitrix24.md#moved-portal).
+// transport never follows (docs/bitrix24.md#f-moved-302).
 type Response struct {
 	Status     int
 	JSON       any
@@ -35,7 +35,7 @@ const (
 )
 
 // timing is what a time block says about the method's operating-time
-// budget (docs/bitrix24.md#operating-time). Zero fields were absent.
+// budget (docs/bitrix24.md#f-otl-per-method). Zero fields were absent.
 type timing struct {
 	operating float64 // seconds of the method's budget used in the window
 	resetAt   float64 // Unix time, portal's clock, when the oldest use leaves the window
@@ -83,7 +83,7 @@ func readAnswer(r Response, keys []string) ([]verdict, timing) {
 		return all(verdict{err: newStatusError(CodeBadResponse, "the portal's batch answer has no result object", r.Status), next: backOff}), t
 	}
 	// PHP encodes an empty map as [] and a map with keys 0..n-1 as a list
-	// (docs/bitrix24.md#php-arrays); the client's keys are never numbers,
+	// (docs/bitrix24.md#f-php-arrays); the client's keys are never numbers,
 	// so a list means none.
 	results, _ := outer["result"].(map[string]any)
 	failures, _ := outer["result_error"].(map[string]any)
@@ -107,7 +107,7 @@ func readAnswer(r Response, keys []string) ([]verdict, timing) {
 }
 
 // readFailure reads {"error": code, "error_description": text}, the shape
-// of every portal error (docs/bitrix24.md#error-shape), and decides what
+// of every portal error (docs/bitrix24.md#f-err-shape), and decides what
 // follows from the code.
 func readFailure(body map[string]any, status int) (verdict, bool) {
 	raw, present := body["error"]

@@ -33,7 +33,7 @@ const maxSafeInteger = 1<<53 - 1
 
 // ParseDialogID accepts what the portal accepts, ^([0-9]+|(chat|sg|crm)[0-9]+)$
 // in any case and PHP-truthy (so not "0"), or a positive safe integer (a
-// user id) (docs/bitrix24.md#method-checks). Anything else is refused with
+// user id) (docs/bitrix24.md#f-unread-dialog-id). Anything else is refused with
 // the portal's own code for the parameter, DIALOG_ID_EMPTY.
 func ParseDialogID(a Arg) (DialogID, *Error) {
 	switch a.Type {

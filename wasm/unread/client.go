@@ -25,6 +25,7 @@ type Client struct {
 	pacer    *Pacer
 	lanes    [2]lane // interactive, then bulk: interactive calls always go first
 	plan     planState
+	moved    *Error // the portal answered with a redirect: every call fails with it
 	base     string // the portal's base URL, once a request has been made
 	recalled bool   // the plan store was asked
 	closed   bool
@@ -64,6 +65,8 @@ type call struct {
 	refreshed    bool          // a token refresh was already done for it
 	blockedPause time.Duration // the next probe pause while its method is blocked
 	last         *Error        // what its last attempt came to, for a timeout's description
+	job          *job          // the bulk job it belongs to, if any
+	index        int           // its place in the job
 }
 
 type callState uint8
@@ -114,7 +117,7 @@ func New(cfg Config) *Client {
 }
 
 // Mark checks the arguments with the portal's rules, in the portal's order
-// (docs/bitrix24.md#method-checks), queues the call, and returns when it
+// (docs/bitrix24.md#f-unread-order), queues the call, and returns when it
 // has settled: nil when the portal accepted the mark, an *Error otherwise.
 // A call the portal would refuse is refused here, without a request. It
 // gives up with TIMEOUT after Config.Timeout, and with the *Error its
@@ -122,33 +125,9 @@ func New(cfg Config) *Client {
 // may still reach the portal then. Mark is safe for concurrent use.
 func (c *Client) Mark(r MarkRequest) *Error {
 	k := &call{bulk: r.Bulk, done: make(chan struct{})}
-	message, err := ParseMessageID(r.Message)
-	if err == nil {
-		k.dialog, err = ParseDialogID(r.Dialog)
-		k.message = message
-	}
-	if err == nil && r.Abort.Why() != nil || err == nil && isDone(r.Abort.Done()) {
-		err = aborted(r.Abort)
-	}
-	ln := &c.lanes[0]
-	if r.Bulk {
-		ln = &c.lanes[1]
-	}
 	c.mu.Lock()
-	switch {
-	case err != nil:
-	case c.closed:
-		err = newError(CodeClosed, "the client is closed")
-	case ln.live >= ln.bound:
-		err = newError(CodeQueueFull, strconv.Itoa(ln.bound)+" "+laneName(r.Bulk)+" calls are already waiting or under way")
-	default:
-		k.state, k.queuedAt = queued, time.Now()
-		ln.calls = append(ln.calls, k)
-		ln.live++
-		c.stats.Queued++
-	}
 	var p *Progress
-	if err != nil {
+	if err := c.admitLocked(k, r, r.Abort, time.Now()); err != nil {
 		p = c.settleLocked(k, err)
 	}
 	c.mu.Unlock()
@@ -192,6 +171,36 @@ func (c *Client) Contained(err *Error) {
 	p := c.settleLocked(&call{done: make(chan struct{})}, err)
 	c.mu.Unlock()
 	c.report(p)
+}
+
+// admitLocked checks k's arguments with the portal's rules, in the
+// portal's order (docs/bitrix24.md#f-unread-order), and queues it in its
+// lane; or it says why not, and k is to be settled with that.
+func (c *Client) admitLocked(k *call, r MarkRequest, abort *Stop, now time.Time) *Error {
+	message, err := ParseMessageID(r.Message)
+	if err != nil {
+		return err
+	}
+	if k.dialog, err = ParseDialogID(r.Dialog); err != nil {
+		return err
+	}
+	k.message = message
+	ln := c.laneOf(k)
+	switch {
+	case abort.Why() != nil || isDone(abort.Done()):
+		return aborted(abort)
+	case c.closed:
+		return newError(CodeClosed, "the client is closed")
+	case c.moved != nil:
+		return c.moved
+	case ln.live >= ln.bound:
+		return newError(CodeQueueFull, strconv.Itoa(ln.bound)+" "+laneName(k.bulk)+" calls are already waiting or under way")
+	}
+	k.state, k.queuedAt = queued, now
+	ln.calls = append(ln.calls, k)
+	ln.live++
+	c.stats.Queued++
+	return nil
 }
 
 func aborted(abort *Stop) *Error {
@@ -277,7 +286,7 @@ func (c *Client) settleLocked(k *call, err *Error) *Progress {
 	} else {
 		c.stats.Failed++
 	}
-	return &Progress{Dialog: k.dialog, Message: k.message, Bulk: k.bulk, Err: err, Stats: c.statsLocked()}
+	return &Progress{Dialog: k.dialog, Message: k.message, Bulk: k.bulk, Err: err, Stats: c.statsLocked(), call: k}
 }
 
 func (c *Client) laneOf(k *call) *lane {
@@ -288,44 +297,15 @@ func (c *Client) laneOf(k *call) *lane {
 }
 
 func (c *Client) report(ps ...*Progress) {
-	if c.cfg.OnSettle == nil {
-		return
-	}
 	for _, p := range ps {
-		if p != nil {
+		if p == nil {
+			continue
+		}
+		if c.cfg.OnSettle != nil {
 			c.cfg.OnSettle(*p)
 		}
-	}
-}
-
-// log hands e to OnLog, in order, from a goroutine of its own: it may be
-// called with locks held, and OnLog may call back into the client.
-func (c *Client) log(e LogEvent) {
-	if c.cfg.OnLog == nil {
-		return
-	}
-	c.logMu.Lock()
-	c.logs = append(c.logs, e)
-	c.logMu.Unlock()
-	select {
-	case c.logWake <- struct{}{}:
-	default:
-	}
-}
-
-func (c *Client) forwardLogs() {
-	for {
-		select {
-		case <-c.logWake:
-		case <-c.closing.Done():
-			return
-		}
-		c.logMu.Lock()
-		events := c.logs
-		c.logs = nil
-		c.logMu.Unlock()
-		for _, e := range events {
-			c.cfg.OnLog(e)
+		if j := p.call.job; j != nil {
+			j.settled(p.call.index, p.Err)
 		}
 	}
 }

@@ -14,7 +14,7 @@ type Transport interface {
 // SharedBudget is the portal's bucket as every client of the app in this
 // browser sees it: other clients of the page, other frames and tabs. The
 // portal counts requests per portal and address, so they all spend one
-// budget (docs/bitrix24.md#limits-bucket). Reserve returns when one more
+// budget (docs/bitrix24.md#f-rate-bucket). Reserve returns when one more
 // request to portal may leave under plan, having counted it, or with an
 // error when stop closes first; Full says the portal answered
 // QUERY_LIMIT_EXCEEDED.
@@ -115,11 +115,11 @@ func (cfg *Config) Set(name string, v float64) *Error {
 
 // Defaults of the settings that are not page options.
 const (
-	maxBatch = 50 // the portal's limit of commands in one batch (docs/bitrix24.md#batch-limit)
+	maxBatch = 50 // the portal's limit of commands in one batch (docs/bitrix24.md#f-batch-length)
 
 	defaultMaxInFlight = 16
 	defaultLinger      = 100 * time.Millisecond
-	// The portal ends a request after 60 s (docs/bitrix24.md#request-cap):
+	// The portal ends a request after 60 s (docs/bitrix24.md#f-req-60s):
 	// waiting longer cannot bring an answer, and a shorter bound would cut
 	// requests the portal is still working on.
 	defaultRequestTimeout = 60 * time.Second

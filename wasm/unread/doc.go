@@ -1,16 +1,35 @@
 // Package unread is the module's core: everything that decides what happens
 // to a markUnread call, written in plain Go so it builds and tests natively.
+// The portal facts it relies on are in docs/bitrix24.md; comments cite them
+// by their anchors.
 //
-// A call is checked with the server's own rules (ParseDialogID,
-// ParseMessageID), queued in a Client, and sent under a leaky Bucket that
-// mirrors the portal's limiter. Calls that wait together go as one batch
-// request, marks of the same dialog merge into one command, failures are
-// retried when retrying is safe, and an expired token is refreshed once for
-// everybody. Every call ends exactly once: nil, or an *Error with a code.
+// One idea per file:
 //
-// The package talks to the outside through two interfaces, Transport (one
-// REST request) and Auth (a token and its refresh); package browser
-// implements both with syscall/js. It imports no reflection-heavy package
-// (fmt, encoding/json, net/url): each costs hundreds of KB in every page
-// that loads the module.
+//   - args.go: the portal's checks of the arguments, in its order;
+//   - config.go: the ports (Transport, SharedBudget, PlanStore), Config,
+//     and Options, the one list of page options with defaults and bounds;
+//   - client.go: admission, the two lanes (interactive, bulk), and the
+//     accounting that settles every call exactly once;
+//   - schedule.go: the dispatcher, which takes calls into requests when the
+//     Pacer allows and deals out each command's verdict;
+//   - pacer.go: when a request may leave and how much it carries (the
+//     bucket, slow start, gathering, operating time, plan crossing);
+//   - plan.go: the portal's plan, recalled, learned from app.info, demoted;
+//   - retry.go: what a call does after a verdict that did not settle it;
+//   - request.go: the request itself (body, send), answer.go: reading it
+//     into one verdict per command;
+//   - session.go: tokens, one refresh at a time, early refresh;
+//   - portal.go: where a token may be sent; stats.go, log.go: what the
+//     client tells of itself; bucket.go, stop.go: small tools.
+//
+// Words: a call "settles" when its outcome is final (Stats.Settled,
+// OnSettle); a command's "verdict" says what follows an answer; the
+// portal's bucket is "full" (503 QUERY_LIMIT_EXCEEDED), a method is
+// "blocked" (429 OPERATION_TIME_LIMIT); backoff has "spread", the bucket
+// "headroom" for travel time.
+//
+// The package talks to the outside through small interfaces (Transport,
+// Auth, SharedBudget, PlanStore); package browser implements them with
+// syscall/js. It imports no reflection-heavy package (fmt, encoding/json,
+// net/url): each costs hundreds of KB in every page that loads the module.
 package unread

@@ -7,7 +7,7 @@ import (
 
 // Pacer decides when the client's next request may leave and how many
 // commands it may carry, so that the portal never has to refuse one for
-// its limits (docs/bitrix24.md#limits-bucket, #operating-time). It models:
+// its limits (docs/bitrix24.md#f-rate-bucket, #f-otl-per-method). It models:
 //
 //   - the portal's leaky bucket (a Bucket at the plan's rate and burst),
 //     less a headroom: the portal counts arrivals and the client counts
@@ -42,8 +42,10 @@ type Pacer struct {
 	known    bool      // the portal has answered: the bucket's level is known
 	probe    time.Time // when the request that went alone left, while !known
 
-	confirmed bool // a request beyond the standard bucket passed
-	crossing  bool // that request is under way
+	shadow     *Bucket // the standard plan's bucket, counting the same requests
+	confirmed  bool    // a request a standard portal would have refused passed
+	crossing   bool    // a request beyond the standard bucket is under way, alone
+	crossLevel float64 // the standard bucket's level when it left
 
 	spacedUntil time.Time // a method near its operating budget: no request before
 	batchUntil  time.Time // batch is blocked: single requests until then
@@ -76,7 +78,8 @@ const (
 
 // NewPacer returns a pacer for plan with nothing under way.
 func NewPacer(plan Plan, maxInFlight, batchSize int, linger time.Duration) *Pacer {
-	p := &Pacer{maxInFlight: maxInFlight, batchSize: batchSize, linger: linger, resets: map[string]time.Time{}}
+	p := &Pacer{maxInFlight: maxInFlight, batchSize: batchSize, linger: linger, resets: map[string]time.Time{},
+		shadow: NewBucket(StandardPlan.Rate, StandardPlan.Burst)}
 	p.SetPlan(plan, time.Time{})
 	return p
 }
@@ -98,7 +101,7 @@ func (p *Pacer) SetPlan(plan Plan, now time.Time) {
 	p.plan = plan
 	p.bucket = NewBucket(plan.Rate, capacity(plan))
 	if level > 0 {
-		p.bucket.level, p.bucket.at = level, now
+		p.bucket.level, p.bucket.at = min(level, float64(capacity(plan))), now
 	}
 }
 
@@ -160,8 +163,9 @@ func (p *Pacer) Next(now time.Time, ready int, oldest time.Time) (size int, wait
 // mark, such as app.info) that left at now.
 func (p *Pacer) Sent(now time.Time, n int) {
 	if p.mustCross(now) {
-		p.crossing = true
+		p.crossing, p.crossLevel = true, p.shadow.Level(now)
 	}
+	p.shadow.Add(now)
 	p.bucket.Add(now)
 	p.inFlight++
 	if n > 0 && n < p.batchSize {
@@ -180,7 +184,10 @@ func (p *Pacer) Ended(n int, answered bool) {
 		p.partial--
 	}
 	if p.crossing && p.inFlight == 0 {
-		p.crossing, p.confirmed = false, answered
+		// Only a request well past a standard bucket proves a larger one:
+		// nearer its brim, a standard portal's own drain may have let it by.
+		p.crossing = false
+		p.confirmed = answered && p.crossLevel >= float64(StandardPlan.Burst)-0.5
 	}
 	if answered {
 		p.known = true
@@ -195,16 +202,17 @@ func (p *Pacer) Ended(n int, answered bool) {
 // drain rate.
 func (p *Pacer) Full(now time.Time) {
 	p.bucket.Fill(now)
+	p.shadow.Fill(now)
 	p.confirmed = false
 }
 
-// mustCross: the next request would go beyond the standard bucket on an
-// unconfirmed larger plan. The portal's level is at least the client's
-// (a standard portal drains slower than the plan assumes), so a standard
-// portal refuses it and a larger one passes it.
+// mustCross: on an unconfirmed plan larger than the standard one, the
+// next request is one a standard portal might refuse (the standard
+// bucket, counting the same requests, is past its brim less headroom). It
+// goes alone: a standard portal refuses it, once; a larger one passes it.
 func (p *Pacer) mustCross(now time.Time) bool {
 	return p.plan.Burst > StandardPlan.Burst && !p.confirmed &&
-		p.bucket.Level(now) > float64(StandardPlan.Burst)
+		p.shadow.Level(now)+1 > float64(capacity(StandardPlan))
 }
 
 // Observe reads the time block of a method's successful answer: near the

@@ -174,21 +174,26 @@ func TestPacerCrossesTheStandardBucketWithOneRequestAloneOnALargerPlan(t *testin
 	p := NewPacer(EnterprisePlan, 100, 50, 100*time.Millisecond)
 	p.Sent(t0, 50)
 	p.Ended(50, true)
-	for i := 1; i <= StandardPlan.Burst; i++ {
+	for i := 1; i < capacity(StandardPlan); i++ {
 		p.Sent(t0, 50)
 	}
 	size, _, why := p.Next(t0, 50, t0)
 	assert.Zero(t, size, "the request beyond the standard bucket waits for the others")
 	assert.Equal(t, WaitProbe, why)
-	for i := 1; i <= StandardPlan.Burst; i++ {
+	for i := 1; i < capacity(StandardPlan); i++ {
 		p.Ended(50, true)
 	}
-	size, _, _ = p.Next(t0, 50, t0)
-	require.Equal(t, 50, size, "then it goes alone")
-	p.Sent(t0, 50)
-	_, _, why = p.Next(t0, 50, t0)
-	assert.Equal(t, WaitProbe, why)
-	p.Ended(50, true) // it passed: the larger plan is real
+	// Alone, one after the other, until one is well past a standard
+	// bucket's brim.
+	for i := 0; i < 2; i++ {
+		size, _, _ = p.Next(t0, 50, t0)
+		require.Equal(t, 50, size, "then it goes alone")
+		p.Sent(t0, 50)
+		_, _, why = p.Next(t0, 50, t0)
+		assert.Equal(t, WaitProbe, why)
+		p.Ended(50, true)
+	}
+	require.True(t, p.confirmed, "it passed: the larger plan is real")
 	size, _, _ = p.Next(t0, 50, t0)
 	assert.Equal(t, 50, size)
 	p.Sent(t0, 50)

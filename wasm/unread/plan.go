@@ -1,9 +1,13 @@
 package unread
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Plan is the portal's bucket: requests drain at Rate per second and Burst
-// fit at once (docs/bitrix24.md#limits-bucket).
+// fit at once (docs/bitrix24.md#f-rate-bucket).
 type Plan struct {
 	Rate  float64
 	Burst int
@@ -16,7 +20,7 @@ var (
 )
 
 // planFromAppInfo reads the plan from app.info's answer
-// (docs/bitrix24.md#plan): LICENSE_FAMILY "ent" (cloud), or a LICENSE
+// (docs/bitrix24.md#f-appinfo-license): LICENSE_FAMILY "ent" (cloud), or a LICENSE
 // whose plan part starts with "ent" ("ru_ent250"), is Enterprise; any other
 // plan, a self-hosted portal included, gets the standard bucket. ok is
 // false when the answer says nothing about the plan.
@@ -41,4 +45,73 @@ func planFromAppInfo(r Response) (Plan, bool) {
 		return EnterprisePlan, true
 	}
 	return StandardPlan, true
+}
+
+// askPlanLocked decides whether app.info goes now: when the plan is to be
+// learned, the portal has answered once, and the client has spent half the
+// standard bucket, so that the answer comes before the bucket would hold
+// it back. Pages that mark a few messages never ask.
+func (c *Client) askPlanLocked(now time.Time) bool {
+	p := c.pacer
+	if c.plan != planUnknown || !p.known || p.inFlight >= p.maxInFlight ||
+		p.bucket.Level(now) < float64(capacity(StandardPlan))/2 || p.bucket.Delay(now) > 0 {
+		return false
+	}
+	c.plan = planAsking
+	p.Sent(now, 0)
+	return true
+}
+
+// recallPlan takes the plan remembered for base, once, when it is to be
+// learned, and gives the plan now in force. The store is asked without the
+// lock held: it is page code.
+func (c *Client) recallPlan(base string) Plan {
+	c.mu.Lock()
+	c.base = base
+	ask := c.plan == planUnknown && c.cfg.Plans != nil && !c.recalled
+	c.recalled = true
+	c.mu.Unlock()
+	if ask {
+		plan, ok := c.cfg.Plans.Recall(base)
+		c.mu.Lock()
+		if ok && c.plan == planUnknown && plan.Rate > 0 && plan.Burst > 0 {
+			c.setPlanLocked(plan, time.Now(), "recalled")
+		}
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pacer.Plan()
+}
+
+// learnedPlan takes what app.info said. Without an answer the client stays
+// on the standard plan.
+func (c *Client) learnedPlan(base string, plan Plan, ok, reached bool) {
+	c.mu.Lock()
+	c.pacer.Ended(0, reached)
+	c.plan = planKnown
+	if ok {
+		c.setPlanLocked(plan, time.Now(), "learned from app.info")
+	}
+	c.mu.Unlock()
+	if ok && c.cfg.Plans != nil {
+		c.cfg.Plans.Remember(base, plan)
+	}
+	c.poke()
+}
+
+func (c *Client) setPlanLocked(plan Plan, now time.Time, how string) {
+	c.plan = planKnown
+	c.pacer.SetPlan(plan, now)
+	c.log(LogEvent{Kind: LogPlan, Text: "the portal's bucket (" + how + "): " + formatNumber(plan.Rate) + " per second, burst " + strconv.Itoa(plan.Burst)})
+}
+
+// demotePlanLocked: a plan larger than the standard one, told or learned,
+// met a full bucket. Whatever app.info or the page said, the client never
+// again goes over the standard plan's limit in its life: a busy Enterprise
+// portal then runs slower, a standard one is never flooded.
+func (c *Client) demotePlanLocked(now time.Time) {
+	if c.pacer.Plan().Burst > StandardPlan.Burst {
+		c.setPlanLocked(StandardPlan, now, "the portal refused a request beyond the standard plan")
+	}
 }

@@ -24,6 +24,7 @@ type fakePortal struct {
 	expired  map[string]bool   // tokens that answer expired_token
 	unread   map[string]int64  // dialog -> first unread message
 	requests []url.Values      // every request's form, in order
+	times    []time.Time       // when each of requests arrived
 	script   []func() Response // answers to give before the real ones, in order
 	hook     func(form url.Values) (Response, bool)
 	netFails int // the next n requests fail with no answer
@@ -58,6 +59,7 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 		return Response{Status: 200, JSON: map[string]any{"result": map[string]any{"LICENSE": p.license}}}, nil
 	}
 	p.requests = append(p.requests, form)
+	p.times = append(p.times, time.Now())
 	if p.stall {
 		p.mu.Unlock()
 		<-stop
@@ -71,7 +73,10 @@ func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, 
 	if len(p.script) > 0 {
 		next := p.script[0]
 		p.script = p.script[1:]
-		return next(), nil
+		p.mu.Unlock() // a scripted answer may wait; other requests go on
+		r := next()
+		p.mu.Lock()
+		return r, nil
 	}
 	if p.hook != nil {
 		if r, ok := p.hook(form); ok {
@@ -148,13 +153,14 @@ type fakeAuth struct {
 	at        int
 	refreshes int
 	block     bool // Refresh never answers (until stop closes)
+	expiresIn time.Duration
 	fail      error
 }
 
 func (a *fakeAuth) Token(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil
 }
 
 func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
@@ -173,5 +179,11 @@ func (a *fakeAuth) Refresh(stop <-chan struct{}) (Credentials, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.at++
-	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at]}, nil
+	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil
+}
+
+func (a *fakeAuth) refreshCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.refreshes
 }

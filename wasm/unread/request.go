@@ -8,7 +8,7 @@ import (
 
 // A request body is form-urlencoded: that keeps the POST a CORS "simple"
 // request (no preflight) and the token out of the URL
-// (docs/bitrix24.md#rest-call).
+// (docs/bitrix24.md#f-cors-headers).
 
 const method = "im.dialog.unread"
 
@@ -57,6 +57,7 @@ func (c *Client) send(cmds []*command) {
 			keys[i] = cmd.key
 		}
 	}
+	c.counted(len(cmds))
 	resp, failure := c.post(url, body)
 	if failure != nil {
 		vs := make([]verdict, len(cmds))
@@ -97,12 +98,24 @@ func (c *Client) post(url, body string) (Response, *verdict) {
 	}
 	// A fetch that fails once sent is also what a 503 looks like from a
 	// portal front that sends it without CORS headers
-	// (docs/bitrix24.md#cors): fill the bucket, so a retry waits for the
+	// (docs/bitrix24.md#f-cors-503): fill the bucket, so a retry waits for the
 	// portal to drain instead of starting a storm.
 	c.mu.Lock()
 	c.pacer.Full(time.Now())
 	c.mu.Unlock()
 	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+c.portalName(url)+": "+err.Error()), next: backOff}
+}
+
+// counted counts a request of n commands that is leaving now; requests
+// that never left (no token, a refused portal) are not counted.
+func (c *Client) counted(n int) {
+	c.mu.Lock()
+	c.stats.Requests++
+	c.stats.Commands += n
+	if n > 1 {
+		c.stats.Batches++
+	}
+	c.mu.Unlock()
 }
 
 // portalName is the base URL of a request URL, for error descriptions.
@@ -115,8 +128,9 @@ func (c *Client) portalName(url string) string {
 	return url
 }
 
-// askPlan asks app.info for the portal's plan (docs/bitrix24.md#plan).
+// askPlan asks app.info for the portal's plan (docs/bitrix24.md#f-appinfo-license).
 func (c *Client) askPlan(base, token string) {
+	c.counted(0)
 	resp, failure := c.post(base+"/rest/app.info", "auth="+escape(token))
 	plan, ok := Plan{}, false
 	if failure == nil {
@@ -133,7 +147,7 @@ func singleBody(c *command, token string) string {
 }
 
 // batchBody is the form body of a batch request with halt=0, so every
-// command runs whatever happens to the others (docs/bitrix24.md#batch).
+// command runs whatever happens to the others (docs/bitrix24.md#f-batch-shape).
 func batchBody(cmds []*command, token string) string {
 	b := make([]byte, 0, 16+len(cmds)*80+len(token))
 	b = append(b, "halt=0"...)

@@ -53,11 +53,6 @@ func (c *Client) nextLocked(now time.Time) (cmds []*command, send bool, wait tim
 	}
 	cmds = c.takeLocked(now, size)
 	c.pacer.Sent(now, len(cmds))
-	c.stats.Requests++
-	c.stats.Commands += len(cmds)
-	if len(cmds) > 1 {
-		c.stats.Batches++
-	}
 	return cmds, true, 0
 }
 
@@ -88,22 +83,6 @@ func (c *Client) sweepLocked(now time.Time) (ready int, oldest, earliest time.Ti
 		ln.calls = live
 	}
 	return ready, oldest, earliest
-}
-
-// askPlanLocked decides whether app.info goes now: when the plan is to be
-// learned, the portal has answered once, and the client has spent half the
-// standard bucket, so that the answer comes before the bucket would hold
-// it back. Pages that mark a few messages never ask.
-func (c *Client) askPlanLocked(now time.Time) bool {
-	p := c.pacer
-	if c.plan != planUnknown || !p.known || p.inFlight >= p.maxInFlight ||
-		p.bucket.Level(now) < float64(capacity(StandardPlan))/2 || p.bucket.Delay(now) > 0 {
-		return false
-	}
-	c.plan = planAsking
-	p.Sent(now, 0)
-	c.stats.Requests++
-	return true
 }
 
 // takeLocked removes the ready calls of up to size dialogs from the lanes,
@@ -173,6 +152,18 @@ func (c *Client) answered(cmds []*command, vs []verdict, t timing, token string,
 	var retried int
 	var held time.Time
 	var done []*Progress
+	for _, v := range vs {
+		if v.err != nil && v.err.Code == CodePortalMoved && c.moved == nil {
+			// Every later request would meet the same redirect: the calls
+			// waiting fail now, without one.
+			c.moved = withAttempts(v.err, 0)
+			for i := range c.lanes {
+				for _, k := range c.lanes[i].calls {
+					done = append(done, c.settleLocked(k, withAttempts(v.err, k.attempts)))
+				}
+			}
+		}
+	}
 	for i, cmd := range cmds {
 		v := vs[i]
 		for _, k := range cmd.calls {
@@ -303,57 +294,4 @@ func waitText(w Wait) string {
 		return "requests were spaced out near the portal's operating-time budget"
 	}
 	return "waiting for a token"
-}
-
-// recallPlan takes the plan remembered for base, once, when it is to be
-// learned, and gives the plan now in force. The store is asked without the
-// lock held: it is page code.
-func (c *Client) recallPlan(base string) Plan {
-	c.mu.Lock()
-	c.base = base
-	ask := c.plan == planUnknown && c.cfg.Plans != nil && !c.recalled
-	c.recalled = true
-	c.mu.Unlock()
-	if ask {
-		plan, ok := c.cfg.Plans.Recall(base)
-		c.mu.Lock()
-		if ok && c.plan == planUnknown && plan.Rate > 0 && plan.Burst > 0 {
-			c.setPlanLocked(plan, time.Now(), "recalled")
-		}
-		c.mu.Unlock()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pacer.Plan()
-}
-
-// learnedPlan takes what app.info said. Without an answer the client stays
-// on the standard plan.
-func (c *Client) learnedPlan(base string, plan Plan, ok, reached bool) {
-	c.mu.Lock()
-	c.pacer.Ended(0, reached)
-	c.plan = planKnown
-	if ok {
-		c.setPlanLocked(plan, time.Now(), "learned from app.info")
-	}
-	c.mu.Unlock()
-	if ok && c.cfg.Plans != nil {
-		c.cfg.Plans.Remember(base, plan)
-	}
-	c.poke()
-}
-
-func (c *Client) setPlanLocked(plan Plan, now time.Time, how string) {
-	c.plan = planKnown
-	c.pacer.SetPlan(plan, now)
-	c.log(LogEvent{Kind: LogPlan, Text: "the portal's bucket (" + how + "): " + formatNumber(plan.Rate) + " per second, burst " + strconv.Itoa(plan.Burst)})
-}
-
-// demotePlanLocked: a learned plan larger than the standard one met a full
-// bucket. Whatever app.info said, the client never again goes over the
-// standard plan's limit in its life.
-func (c *Client) demotePlanLocked(now time.Time) {
-	if c.plan == planKnown && c.pacer.Plan().Burst > StandardPlan.Burst {
-		c.setPlanLocked(StandardPlan, now, "the portal refused a request beyond the standard plan")
-	}
 }

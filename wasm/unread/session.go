@@ -11,7 +11,7 @@ type Credentials struct {
 	Portal      string // base URL, e.g. https://example.bitrix24.com
 	AccessToken string
 	// ExpiresIn is the token's life from when it was given (AUTH_EXPIRES,
-	// docs/bitrix24.md#app-auth); 0 when the source does not say.
+	// docs/bitrix24.md#f-auth-expires); 0 when the source does not say.
 	ExpiresIn time.Duration
 }
 

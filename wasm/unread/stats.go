@@ -1,7 +1,5 @@
 package unread
 
-import "time"
-
 // Stats counts what a client has done. Queued and InFlight are calls now;
 // the rest are totals since the client started.
 type Stats struct {
@@ -46,24 +44,5 @@ type Progress struct {
 	Bulk    bool
 	Err     *Error // nil when the mark was accepted
 	Stats   Stats
+	call    *call
 }
-
-// LogEvent is one thing the client did that a caller cannot see. Kind is
-// one of the Log* constants; the other fields are set where they apply.
-type LogEvent struct {
-	Kind     string
-	Code     string        // the portal's or the module's code behind it
-	Text     string        // a sentence for people
-	Wait     time.Duration // how long sending waits because of it
-	Commands int           // commands concerned
-}
-
-// Kinds of LogEvent.
-const (
-	LogRetry      = "retry"       // calls go again after an answer that did not settle them
-	LogBucketFull = "bucket-full" // the portal's bucket was full: sending slows to its drain rate
-	LogBlocked    = "blocked"     // a method's operating time ran out: its calls wait
-	LogRefresh    = "refresh"     // the token is being refreshed
-	LogPlan       = "plan"        // the portal's plan was learned or recalled
-	LogAbandoned  = "abandoned"   // a request was given up on without an answer
-)

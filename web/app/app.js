@@ -14,64 +14,115 @@ function describe(err) {
   return err && err.code ? `${err.code}: ${err.description}` : String(err);
 }
 
-const STATS = ['queued', 'inFlight', 'requests', 'batches', 'commands', 'retries', 'refreshes', 'status503', 'status429', 'succeeded', 'failed'];
+// The module's counters, each with what it counts (shown as a tooltip).
+const STATS = [
+  ['queued', 'calls waiting in the module for their turn'],
+  ['inFlight', 'calls in a request under way'],
+  ['requests', 'HTTP requests sent to the portal; a batch of up to 50 commands is one'],
+  ['batches', 'of the requests, batch requests'],
+  ['commands', 'marks sent, each attempt and each command of a batch counted: calls sent + retries'],
+  ['retries', 'calls sent again after a failed attempt (full bucket 503, 5xx, network error, expired token)'],
+  ['refreshes', 'token refreshes asked of the portal'],
+  ['status503', 'answers QUERY_LIMIT_EXCEEDED: the portal\'s bucket was full (someone else used it)'],
+  ['status429', 'answers OPERATION_TIME_LIMIT: the method used up its time budget'],
+  ['succeeded', 'calls that resolved true'],
+  ['failed', 'calls that rejected with an error'],
+];
 
 function drawStats(client) {
   const s = client.stats();
-  $('stats').replaceChildren(...STATS.flatMap((name) => {
+  $('stats').replaceChildren(...STATS.map(([name, help]) => {
+    const div = document.createElement('div');
     const dt = document.createElement('dt');
     const dd = document.createElement('dd');
     dt.textContent = name;
+    dt.title = help;
     dd.textContent = String(s[name]);
     dd.id = `stat-${name}`;
-    return [dt, dd];
+    div.append(dt, dd);
+    return div;
   }));
 }
 
-function bulkDialogs() {
-  const n = Number($('count').value) || 0;
-  if (n > 0) return Array.from({ length: n }, (_, i) => `chat${i + 1}`);
+function listedDialogs() {
   return $('dialogs').value.split(/[\n,]/).map((d) => d.trim()).filter((d) => d !== '');
 }
 
+// The failures list shows at most this many calls, then a summary by code.
+const FAILURES_SHOWN = 8;
+
 // The bulk run in progress: the progress event moves its bar.
 let run = null;
+
+function setProgress(settled, total, state) {
+  const bar = $('progress');
+  bar.setAttribute('aria-valuenow', String(settled));
+  bar.setAttribute('aria-valuemax', String(total));
+  bar.dataset.state = state;
+  $('progressBar').style.width = total ? `${(100 * settled) / total}%` : '0';
+  $('progressPercent').textContent = total ? `${Math.floor((100 * settled) / total)}%` : '';
+}
 
 function drawProgress(detail) {
   if (!run) return;
   const settled = Math.min(detail.settled - run.base, run.total);
   const failed = detail.failed - run.failedBase;
-  $('progress').value = settled;
-  $('progressText').textContent = `${settled} of ${run.total} settled, ${failed} failed`;
+  setProgress(settled, run.total, 'running');
+  show($('progressText'), `${settled} of ${run.total} settled, ${failed} failed`, 'muted');
+}
+
+function drawFailures(failures) {
+  const items = failures.slice(0, FAILURES_SHOWN).map(({ dialog, err }) => {
+    const li = document.createElement('li');
+    li.className = 'error';
+    li.textContent = `${dialog}: ${describe(err)}`;
+    return li;
+  });
+  if (failures.length > FAILURES_SHOWN) {
+    const byCode = new Map();
+    for (const { err } of failures.slice(FAILURES_SHOWN)) {
+      const code = (err && err.code) || 'Error';
+      byCode.set(code, (byCode.get(code) || 0) + 1);
+    }
+    const li = document.createElement('li');
+    li.className = 'more';
+    li.textContent = `and ${failures.length - FAILURES_SHOWN} more: ` + [...byCode].map(([code, n]) => `${code} ×${n}`).join(', ');
+    items.push(li);
+  }
+  $('failures').replaceChildren(...items);
 }
 
 async function markAll(client) {
-  const dialogs = bulkDialogs();
+  const dialogs = listedDialogs();
   const message = $('bulkMessage').value;
-  const failures = $('failures');
-  failures.replaceChildren();
-  $('progress').max = Math.max(dialogs.length, 1);
-  $('progress').value = 0;
+  $('failures').replaceChildren();
+  // A new run starts neutral, whatever the last one ended with.
+  show($('progressText'), `0 of ${dialogs.length} settled`, 'muted');
+  setProgress(0, dialogs.length, 'running');
   const before = client.stats();
   run = { total: dialogs.length, base: before.settled, failedBase: before.failed };
   const started = performance.now();
   const outcomes = await Promise.allSettled(dialogs.map((dialog) => client.markUnread(dialog, message)));
   run = null;
-  let failed = 0;
+  const failures = [];
   outcomes.forEach((outcome, i) => {
-    if (outcome.status === 'fulfilled') return;
-    failed++;
-    const li = document.createElement('li');
-    li.className = 'error';
-    li.textContent = `${dialogs[i]}: ${describe(outcome.reason)}`;
-    failures.append(li);
+    if (outcome.status === 'rejected') failures.push({ dialog: dialogs[i], err: outcome.reason });
   });
-  $('progress').value = dialogs.length;
+  drawFailures(failures);
+  const failed = failures.length;
+  setProgress(dialogs.length, dialogs.length, failed ? 'failed' : 'done');
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   show($('progressText'), `${dialogs.length - failed} of ${dialogs.length} marked unread in ${seconds} s; ${failed} failed`, failed ? 'error' : 'ok');
 }
 
 async function main() {
+  // Filling the list works before the module is ready: what the box shows is
+  // what "Mark all unread" marks.
+  $('generate').addEventListener('click', () => {
+    const n = Math.min(Math.max(Math.floor(Number($('count').value)) || 0, 0), 10000);
+    $('dialogs').value = Array.from({ length: n }, (_, i) => `chat${i + 1}`).join(', ');
+  });
+
   let client;
   try {
     client = await load();

@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,14 +52,13 @@ func TestDemoInPortalMarksUnreadWithTheParentsToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string][]string{"chat29": {launched}}, e.rest.tokensByDialog())
 
-	// The parent page polls /devportal/state each second; wait until it shows
-	// the mark, then keep a picture of what a person sees.
-	waitText(t, tab, "#unread", func(s string) bool { return strings.Contains(s, "chat29") }, 5*time.Second)
-	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-	require.NoError(t, err)
-	dir := filepath.Join(distDir, "screenshots")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "demo.png"), png, 0o644))
+	// The parent page's messenger list follows the portal live (Server-Sent
+	// Events): the dialog appears with its counter and where unread starts.
+	row := waitText(t, tab, `#dialogs li[data-dialog="chat29"]`, func(s string) bool { return strings.Contains(s, "unread from message 12 of") }, 5*time.Second)
+	d := e.portal.Messenger(0).Dialogs[0]
+	assert.Contains(t, row, d.Name)
+	assert.Contains(t, row, fmt.Sprint(d.Unread), "the counter badge")
+	assert.Equal(t, "1 dialog with unread marks, "+fmt.Sprint(d.Unread)+" unread messages", waitText(t, tab, "#totals", func(s string) bool { return s != "" }, time.Second))
 	assert.Empty(t, fr.console.matching(func(c consoleEntry) bool { return c.Level == "error" }), "errors in the app's console")
 }
 
@@ -151,38 +151,89 @@ func TestDemoBulkMarkShowsProgressStatsAndEachFailure(t *testing.T) {
 	fr := frames[0]
 	waitText(t, fr.ctx, "#status", func(s string) bool { return s == "Ready." }, 25*time.Second)
 
-	// 120 generated dialogs, then the default list with one bad id in it.
-	require.NoError(t, chromedp.Do(fr.ctx,
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '120'`),
-		chromedp.Click(chromedp.ID("markAll")),
-	))
-	summary := waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "marked unread in") }, 30*time.Second)
-	assert.True(t, strings.HasPrefix(summary, "120 of 120 marked unread"), summary)
-	assert.Len(t, e.portal.Unread(), 120)
-	requests := e.portal.Stats().Requests
-	assert.LessOrEqual(t, requests, 4, "120 calls from a loop: one goes at once, the rest gather into batches")
-
-	require.NoError(t, chromedp.Do(fr.ctx,
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '0'`),
-		chromedp.Click(chromedp.ID("markAll")),
-	))
-	summary = waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "of 7 marked unread in") }, 30*time.Second)
+	// The default list has a bad id in it: the run ends with one failure, in red.
+	require.NoError(t, chromedp.Do(fr.ctx, chromedp.Click(chromedp.ID("markAll"))))
+	summary := waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "of 7 marked unread in") }, 30*time.Second)
 	assert.True(t, strings.HasPrefix(summary, "6 of 7 marked unread"), summary)
 	failures, err := chromedp.Run(fr.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#failures li')].map(li => li.textContent)`))
 	require.NoError(t, err)
 	require.Len(t, failures, 1)
 	assert.True(t, strings.HasPrefix(failures[0], `chat 6: DIALOG_ID_EMPTY: dialog id "chat 6"`), failures[0])
-	progress, err := chromedp.Run(fr.ctx, chromedp.Evaluate[[]float64](`[document.getElementById('progress').value, document.getElementById('progress').max]`))
-	require.NoError(t, err)
-	assert.Equal(t, []float64{7, 7}, progress)
-	// The stats view follows the module's progress events.
-	succeeded := waitText(t, fr.ctx, "#stat-succeeded", func(s string) bool { return s == "126" }, 5*time.Second)
-	assert.Equal(t, "126", succeeded)
+	assert.Equal(t, []string{"error", "failed"}, progressLook(t, fr))
 
-	// A picture of the app after the runs (the README shows it).
-	png, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(".frame")))
+	// "Fill the list" puts chat1…chat120 in the box; the box is what is marked.
+	require.NoError(t, chromedp.Do(fr.ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '120'`),
+		chromedp.Click(chromedp.ID("generate")),
+	))
+	listed, err := chromedp.Run(fr.ctx, chromedp.Evaluate[string](`document.getElementById('dialogs').value`))
 	require.NoError(t, err)
-	dir := filepath.Join(distDir, "screenshots")
+	assert.True(t, strings.HasPrefix(listed, "chat1, chat2, chat3, ") && strings.HasSuffix(listed, ", chat120"), listed)
+	before := e.portal.Stats().Requests
+	require.NoError(t, chromedp.Do(fr.ctx, chromedp.Click(chromedp.ID("markAll"))))
+	// A new run starts neutral, not red from the last one.
+	assert.Equal(t, []string{"muted", "running"}, progressLook(t, fr))
+	summary = waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "of 120 marked unread in") }, 30*time.Second)
+	assert.True(t, strings.HasPrefix(summary, "120 of 120 marked unread"), summary)
+	assert.Equal(t, []string{"ok", "done"}, progressLook(t, fr))
+	assert.Len(t, e.portal.Unread(), 122, "chat1…chat120, and sg4 and 256 from the first run")
+	assert.LessOrEqual(t, e.portal.Stats().Requests-before, 4, "120 calls from a loop: one goes at once, the rest gather into batches")
+	bar, err := chromedp.Run(fr.ctx, chromedp.Evaluate[[]string](`['aria-valuenow', 'aria-valuemax'].map((a) => document.getElementById('progress').getAttribute(a))`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"120", "120"}, bar)
+	// The stats view follows the module's progress events, and says what each counter is.
+	assert.Equal(t, "126", waitText(t, fr.ctx, "#stat-succeeded", func(s string) bool { return s == "126" }, 5*time.Second))
+	help, err := chromedp.Run(fr.ctx, chromedp.Evaluate[string](`document.querySelector('#stat-commands').previousElementSibling.title`))
+	require.NoError(t, err)
+	assert.Contains(t, help, "calls sent + retries")
+
+	// The portal's messenger list: bounded, the latest marks on top, a total for the rest.
+	totals := waitText(t, tab, "#totals", func(s string) bool { return strings.HasPrefix(s, "122 dialogs") }, 5*time.Second)
+	unread := e.portal.Messenger(0).UnreadMessages
+	assert.Contains(t, totals, fmt.Sprintf(" %d,%03d unread messages", unread/1000, unread%1000), "every counter summed, in thousands")
+	rows, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#dialogs li')].map((li) => li.dataset.dialog || li.textContent)`))
+	require.NoError(t, err)
+	require.Len(t, rows, 9, "eight dialogs and a line for the rest")
+	assert.Equal(t, "and 114 more, marked earlier", rows[8])
+	var want []string
+	for _, d := range e.portal.Messenger(8).Dialogs {
+		want = append(want, d.ID)
+	}
+	assert.Equal(t, want, rows[:8], "the most recently marked first")
+}
+
+// progressLook is the progress text's class and the bar's state.
+func progressLook(t *testing.T, fr *frame) []string {
+	t.Helper()
+	look, err := chromedp.Run(fr.ctx, chromedp.Evaluate[[]string](`[document.getElementById('progressText').className, document.getElementById('progress').dataset.state]`))
+	require.NoError(t, err)
+	return look
+}
+
+// TestDemoScreenshot drives the demo as the README's picture shows it: a bulk
+// run over 300 generated dialogs and a single mark of sg12, then takes the portal page
+// into bin/screenshots/demo.png (make demo-png copies it to web/demo.png).
+func TestDemoScreenshot(t *testing.T) {
+	needBrowser(t)
+	e := newEnv(t, devportal.Config{})
+	tab, frames := e.openPortal("/", 1, 60*time.Second)
+	fr := frames[0]
+	waitText(t, fr.ctx, "#status", func(s string) bool { return s == "Ready." }, 25*time.Second)
+	require.NoError(t, chromedp.Do(fr.ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '300'`),
+		chromedp.Click(chromedp.ID("generate")),
+		chromedp.Click(chromedp.ID("markAll")),
+	))
+	waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "of 300 marked unread in") }, 60*time.Second)
+	assert.Equal(t, "true", markInDemo(t, fr, "sg12", "5"))
+	waitText(t, tab, "#totals", func(s string) bool { return strings.HasPrefix(s, "301 dialogs") }, 5*time.Second)
+	waitText(t, tab, `#dialogs li:first-child`, func(s string) bool { return strings.Contains(s, "unread from message 5 of") }, 5*time.Second)
+	require.NoError(t, chromedp.Do(tab, chromedp.EmulateViewport(1280, 1000)))
+	time.Sleep(1500 * time.Millisecond) // the "fresh" highlight fades
+	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	dir := filepath.Join(binDir, "screenshots")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "demo-bulk.png"), png, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "demo.png"), png, 0o644))
+	assert.Empty(t, fr.console.matching(func(c consoleEntry) bool { return c.Level == "error" }), "errors in the app's console")
 }

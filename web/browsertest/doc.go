@@ -16,4 +16,9 @@
 // serves web/app at /, dist at /dist/, testdata at /t/, the SDK's browser
 // bundle at /sdk/, and dist again at /badmime/dist/ with a wrong MIME type
 // for .wasm.
+//
+// The Vite tests put a Vite app (web/browsertest/vite, with the packed package
+// installed by `make vite-fixture`) on the app origin through the emulator's
+// app proxy instead. TestDemoScreenshot takes the README's picture into
+// bin/screenshots/; `make demo-png` copies it to web/demo.png.
 package browsertest

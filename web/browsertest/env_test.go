@@ -45,6 +45,12 @@ type env struct {
 // and that the emulator counted no request with auth in its query.
 func newEnv(t *testing.T, cfg devportal.Config) *env {
 	t.Helper()
+	return newEnvWithApp(t, cfg, appOrigin())
+}
+
+// newEnvWithApp is newEnv with app as the app origin's handler.
+func newEnvWithApp(t *testing.T, cfg devportal.Config, app http.Handler) *env {
+	t.Helper()
 	pl, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	al, err := net.Listen("tcp", "localhost:0")
@@ -60,7 +66,7 @@ func newEnv(t *testing.T, cfg devportal.Config) *env {
 	cfg.AppURL = e.appURL + "/"
 	e.portal = devportal.New(cfg)
 	serve(t, pl, e.seen.wrap(e.rest.wrap(e.portal.Handler())))
-	serve(t, al, e.seen.wrap(e.appResp.wrap(appOrigin())))
+	serve(t, al, e.seen.wrap(e.appResp.wrap(app)))
 	t.Cleanup(func() {
 		assert.Zero(t, e.portal.Stats().AuthInURL, "requests with the token in the URL query")
 		for _, u := range e.seen.all() {

@@ -16,6 +16,7 @@ import (
 // Paths relative to this package's directory (go test runs tests there).
 const (
 	distDir   = "../../dist"
+	binDir    = "../../bin" // test artefacts, such as screenshots; never dist/, which users copy
 	appDir    = "../app"
 	testdata  = "testdata"
 	sdkBundle = "sdk/node_modules/@bitrix24/b24jssdk/dist/umd/index.min.js"

@@ -11,6 +11,7 @@ import (
 // Control endpoints (JSON, CORS open), for people and tests:
 //
 //	GET  /devportal/state          {"unread":{...},"stats":{...}}
+//	GET  /devportal/events         Server-Sent Events: the messenger list and stats, live
 //	POST /devportal/reset          optional JSON config overrides; resets state
 //	POST /devportal/block          {"method": "im.dialog.unread", "ms": 65000}: that method
 //	                               answers OPERATION_TIME_LIMIT for ms from now (no reset)
@@ -119,6 +120,8 @@ func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/devportal/state":
 		writeJSON(w, http.StatusOK, stateBody{p.Unread(), p.Stats()})
+	case "/devportal/events":
+		p.serveEvents(w, r)
 	case "/devportal/reset":
 		if !isPost(w, r) {
 			return

@@ -155,7 +155,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// validFaultKind reports whether k is a known fault kind.
+// validFaultKind reports whether k is a known fault kind, drawn by default or opt-in.
 func validFaultKind(k string) bool {
 	return slices.Contains(FaultKinds, k) || slices.Contains(OptInFaultKinds, k)
 }

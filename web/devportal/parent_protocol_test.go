@@ -35,6 +35,7 @@ globalThis.document = {
 const realFetch = globalThis.fetch;
 globalThis.fetch = (u, o) => realFetch(PORTAL + u, o);
 globalThis.setInterval = () => 0;
+globalThis.EventSource = class { addEventListener() {} };
 (0, eval)(require('fs').readFileSync(process.env.SCRIPT, 'utf8'));
 
 const FR = JSON.parse(process.env.FRAME);

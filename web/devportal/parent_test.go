@@ -54,7 +54,7 @@ func TestParentPageHostsTheAppInAnIframeLoadedByFormPOST(t *testing.T) {
 	requireOK(t, f.mark("chat1", "1"))
 
 	assert.Contains(t, body, `const APP_ORIGIN = "http://localhost:8081";`)
-	assert.Contains(t, body, "/devportal/state")
+	assert.Contains(t, body, "/devportal/events", "the page follows the portal live")
 	assert.Contains(t, body, "getInitData")
 	assert.Contains(t, body, "refreshAuth")
 }

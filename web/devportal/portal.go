@@ -13,7 +13,8 @@
 //     method (docs/bitrix24.md#f-check-order);
 //   - a batch is one request in the bucket and carries up to 50 commands, each checked on
 //     its own like a single call;
-//   - im.dialog.unread records state[lower(DIALOG_ID)] = min(existing, MESSAGE_ID);
+//   - im.dialog.unread records state[lower(DIALOG_ID)] = min(existing, MESSAGE_ID), and the
+//     messenger's counter of that dialog follows (see dialog);
 //   - a fault-injected request never records anything, so "true" always means recorded;
 //   - with Config.Latency the answer is computed on arrival and written later.
 package devportal
@@ -163,6 +164,9 @@ type Portal struct {
 	op       map[string]*operatingLog
 	blocks   map[string]time.Time // method -> blocked until
 	unread   map[string]int64
+	dialogs  map[string]*dialog // the messenger behind unread (messenger.go)
+	markSeq  uint64             // accepted marks so far: orders the messenger list
+	changed  chan struct{}      // closed at the next mark or reset
 	stats    Stats
 	tokens   tokenStore
 	faults   faultState
@@ -196,6 +200,8 @@ func (p *Portal) resetLocked(cfg Config) {
 		p.blocks[strings.ToLower(m)] = time.Now().Add(d)
 	}
 	p.unread = map[string]int64{}
+	p.dialogs = map[string]*dialog{}
+	p.changedLocked()
 	p.stats = Stats{}
 	p.faults = newFaultState(p.cfg.Faults)
 }

@@ -18,7 +18,8 @@ func isDialogID(s string) bool {
 // dialogUnread is CIMRestService::dialogUnread (docs/bitrix24.md#f-unread-order):
 // MESSAGE_ID first (PHP intval > 0, else 400 MESSAGE_ID_ERROR), then DIALOG_ID (else 400
 // DIALOG_ID_EMPTY); no access check (docs/bitrix24.md#f-unread-no-access-check). It
-// records unread[lower(DIALOG_ID)] = min(existing, MESSAGE_ID) and answers true. Caller
+// records unread[lower(DIALOG_ID)] = min(existing, MESSAGE_ID), updates the messenger's dialog
+// and answers true. Caller
 // holds mu.
 func (p *Portal) dialogUnread(prm params) (any, *apiError) {
 	id := phpIntval(prm.get("MESSAGE_ID"))
@@ -33,5 +34,6 @@ func (p *Portal) dialogUnread(prm params) (any, *apiError) {
 	if cur, ok := p.unread[key]; !ok || id < cur {
 		p.unread[key] = id
 	}
+	p.markDialog(key, id)
 	return true, nil
 }

@@ -2,10 +2,15 @@
 // the portal origin (REST endpoint, parent page, control endpoints) and, on a different
 // origin, the app origin serving -app-dir at / and -dist at /dist/.
 //
-//	devportal [flags]               serve until SIGINT/SIGTERM; prints the URL to open
+//	devportal [flags]               serve until SIGINT/SIGTERM or until its parent process
+//	                                exits; prints the URL to open
 //	devportal [flags] -- cmd args   serve, run cmd with MARKUNREAD_PORTAL_URL,
 //	                                MARKUNREAD_APP_URL and MARKUNREAD_TOKEN in its
 //	                                environment, exit with its exit code
+//
+// With -app-proxy URL the app origin is a running dev server (vite, ...) instead of
+// -app-dir: the emulator answers the portal's launch POST with the dev server's page and
+// passes everything else on, WebSocket upgrades included (see devportal.AppProxy).
 //
 // Listen addresses may use port 0 for a free port. In exec mode the URL is printed on
 // stderr so the command's stdout stays its own.
@@ -19,9 +24,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +38,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, orphaned := context.WithCancel(ctx)
+	go watchParent(ctx, os.Getppid(), time.Second, orphaned)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -44,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	appAddr := fs.String("app", "localhost:8081", "app origin listen address; must be a different origin from -portal")
 	appDir := fs.String("app-dir", "web/app", "directory served at / on the app origin")
 	distDir := fs.String("dist", "dist", "directory served at /dist/ on the app origin")
+	appProxy := fs.String("app-proxy", "", "serve the app origin from this running dev server instead of -app-dir (e.g. http://localhost:5173 for vite)")
 	rate := fs.Float64("rate", devportal.DefaultRate, "leaky bucket drain per second (default 5 on an enterprise -license)")
 	burst := fs.Int("burst", devportal.DefaultBurst, "leaky bucket size (default 250 on an enterprise -license)")
 	prefill := fs.Float64("prefill", 0, "bucket counter at start")
@@ -77,12 +87,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *faultKinds != "" {
 		for k := range strings.SplitSeq(*faultKinds, ",") {
 			k = strings.TrimSpace(k)
-			if !contains(devportal.FaultKinds, k) && !contains(devportal.OptInFaultKinds, k) {
+			if !slices.Contains(devportal.FaultKinds, k) && !slices.Contains(devportal.OptInFaultKinds, k) {
 				fmt.Fprintf(stderr, "devportal: unknown fault kind %q\n", k)
 				return 2
 			}
 			kinds = append(kinds, k)
 		}
+	}
+
+	var proxyTarget *url.URL
+	if *appProxy != "" {
+		u, err := url.Parse(*appProxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fmt.Fprintf(stderr, "devportal: -app-proxy %q: want a dev server's URL, such as http://localhost:5173\n", *appProxy)
+			return 2
+		}
+		proxyTarget = u
 	}
 
 	pl, err := net.Listen("tcp", *portalAddr)
@@ -122,8 +142,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		NoCORSOn503:     !*corsOn503,
 		Blocks:          blocks,
 	})
-	ps := &http.Server{Handler: portal.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	as := &http.Server{Handler: devportal.AppHandler(*appDir, *distDir), ReadHeaderTimeout: 10 * time.Second}
+	// Open event streams (the parent page's live view) end when the servers shut down.
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	base := func(net.Listener) context.Context { return streams }
+	appHandler := devportal.AppHandler(*appDir, *distDir)
+	if proxyTarget != nil {
+		appHandler = devportal.AppProxy(proxyTarget)
+	}
+	ps := &http.Server{Handler: portal.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: base}
+	as := &http.Server{Handler: appHandler, ReadHeaderTimeout: 10 * time.Second, BaseContext: base}
+	ps.RegisterOnShutdown(endStreams)
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- ps.Serve(pl) }()
 	go func() { serveErr <- as.Serve(al) }()
@@ -137,7 +166,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmdArgs := fs.Args()
 	openURL := portalURL + "/?page=/"
 	if len(cmdArgs) == 0 {
-		fmt.Fprintf(stdout, "devportal: portal %s  app %s\nopen %s\n", portalURL, appURL, openURL)
+		if proxyTarget != nil {
+			fmt.Fprintf(stdout, "devportal: portal %s  app %s -> %s\nopen %s\n", portalURL, appURL, proxyTarget, openURL)
+		} else {
+			fmt.Fprintf(stdout, "devportal: portal %s  app %s\nopen %s\n", portalURL, appURL, openURL)
+		}
 		select {
 		case <-ctx.Done():
 			return 0
@@ -176,6 +209,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// watchParent calls orphaned when parent is no longer the process's parent (it
+// exited, and the process was handed to init or a subreaper): the emulator does not
+// outlive whatever started it, such as `go run` or make, when that is killed.
+func watchParent(ctx context.Context, parent int, every time.Duration, orphaned func()) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if os.Getppid() != parent {
+				orphaned()
+				return
+			}
+		}
+	}
+}
+
 // baseURL is http://host:port for a listener: the host as given in the flag (so
 // "localhost" stays a distinct origin from "127.0.0.1"), 127.0.0.1 when it was empty or a
 // wildcard, and the actual port.
@@ -210,13 +262,4 @@ func (b blockFlag) Set(v string) error {
 	}
 	b[m] = d
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +30,9 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("DEVPORTAL_TEST_CHILD") == "1" {
 		os.Exit(child())
+	}
+	if os.Getenv("DEVPORTAL_TEST_MAIN") == "1" {
+		main()
 	}
 	os.Exit(m.Run())
 }
@@ -149,4 +158,76 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func TestEmulatorExitsWhenItsParentDies(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	// A shell starts the emulator and waits, as `go run` or make does; the shell is
+	// killed with SIGKILL, so it cannot pass anything on.
+	sh := exec.Command("sh", "-c", `"$0" -portal 127.0.0.1:0 -app 127.0.0.1:0 & echo $!; wait`, os.Args[0])
+	sh.Env = append(os.Environ(), "DEVPORTAL_TEST_MAIN=1")
+	out, err := sh.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, sh.Start())
+	lines := bufio.NewReader(out)
+	line, err := lines.ReadString('\n')
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	require.NoError(t, err)
+	for !strings.HasPrefix(line, "open http") { // serving, so it has noted its parent
+		line, err = lines.ReadString('\n')
+		require.NoError(t, err)
+	}
+	alive := func() bool {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return false
+		}
+		// The state follows the command name in parentheses; Z is exited, not yet reaped.
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
+		return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
+	}
+	require.True(t, alive(), "the emulator started")
+	t.Cleanup(func() {
+		if alive() {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	require.NoError(t, sh.Process.Kill())
+	_ = sh.Wait()
+	assert.Eventually(t, func() bool { return !alive() }, 5*time.Second, 50*time.Millisecond,
+		"the emulator (pid %d) outlived its parent", pid)
+}
+
+func TestWatchParentNoticesANewParent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	orphaned := make(chan struct{})
+	go watchParent(ctx, -1, time.Millisecond, func() { close(orphaned) }) // -1 is nobody's pid
+	select {
+	case <-orphaned:
+	case <-ctx.Done():
+		t.Fatal("watchParent did not notice")
+	}
+}
+
+func TestBadAppProxyIsAUsageError(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, run(context.Background(), []string{"-app-proxy", "localhost:5173"}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "want a dev server's URL, such as http://localhost:5173")
+}
+
+func TestAppProxyFlagPutsTheDevServerOnTheAppOrigin(t *testing.T) {
+	dev := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "dev server: %s %s", r.Method, r.URL.Path)
+	}))
+	defer dev.Close()
+	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "localhost:0", "-app-proxy", dev.URL, "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, stderr.String())
+	// The child POSTs a launch form (AUTH_ID=x) to the app origin's "/".
+	assert.Contains(t, stdout.String(), "app 200 dev server: GET /")
 }
