@@ -20,7 +20,7 @@ build: tools
 	$(WASM_BUILD) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
 	awk -v src=$(WASM_LIB)/wasm_exec.js '/^\/\/ @wasm_exec.js@$$/ { while ((getline line < src) > 0) print line; next } { print }' \
 	  js/wasm_exec.module.js > $(DIST)/wasm_exec.js
-	cp js/markunread.js js/auth.js js/markunread.d.ts $(DIST)/
+	cp js/markunread.js js/auth.js js/budget.js js/budget-core.js js/markunread-budget-worker.js js/markunread.d.ts $(DIST)/
 	$(BIN)/footprint -write $(DIST)/markunread.wasm
 
 tools:
@@ -114,11 +114,14 @@ size: build
 	@$(WASM_ENV) $(GO) list -deps ./wasm/cmd/markunread | sort | comm -13 $(BIN)/floor.deps - | tr '\n' ' '; echo
 
 # Figures, not pass/fail, in headless Chromium against the in-process
-# emulator: limits, start-up against the floor, round trip (tools/bench).
+# emulator: limits, start-up against the floor, round trip, and the
+# workloads next to their references, the official SDK's batches among them
+# (tools/bench). BENCH_FLAGS picks parts, e.g. BENCH_FLAGS='-only 1,3'.
 bench: build chromium
+	npm ci --prefix web/browsertest/sdk --no-audit --no-fund
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint -write $(BIN)/floor.wasm
-	$(GO) run ./tools/bench -dist $(DIST) -floor $(BIN)/floor.wasm
+	$(GO) run ./tools/bench -dist $(DIST) -floor $(BIN)/floor.wasm $(BENCH_FLAGS)
 
 # Bitrix24's look for the demo app and the emulator's page: the design tokens
 # of @bitrix24/b24style (a Tailwind plugin, pinned in web/style) compiled into

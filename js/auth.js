@@ -1,7 +1,8 @@
 // Auth sources for the markunread module, normalized to the bridge's
 // interface (wasm/browser/doc.go):
 //
-//   {token(): Promise<{portal, accessToken}>, refresh?(): Promise<{portal, accessToken}>}
+//   {token(): Promise<Credentials>, refresh?(): Promise<Credentials>}
+//   Credentials: {portal, accessToken, expiresIn?} (expiresIn: seconds)
 //
 // Detection order (resolveAuth):
 //   1. options.auth, given explicitly, one of:
@@ -18,8 +19,11 @@
 //      postMessage protocol (getInitData, refreshAuth); no third-party script.
 //   4. none: null, and every call rejects with NO_AUTH.
 //
-// Every source shares one refresh among concurrent callers: a refresh token is
-// single use, so two refreshes racing each other can log the page out.
+// Policy is the module's, not this file's: it asks for one refresh at a time
+// (a refresh token is single use, so two racing refreshes can log the page
+// out), bounds it (10 s), and refreshes a token before it expires. This file
+// only speaks each source's protocol. Its own time bound (30 s) only cleans
+// up a request the page never answers, after the module has given up on it.
 // Tokens are never logged and never put in URLs.
 //
 // Everything the page hands over (options, auth objects, getAuth() results,
@@ -27,14 +31,14 @@
 // into null-prototype objects: a page whose Object.prototype was polluted
 // (Object.prototype.DOMAIN = "attacker.example") changes nothing here.
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * @param {unknown} auth options.auth, or undefined to detect one on the page
  * @param {object} [env] window-like globals (BX24, parent, name, addEventListener...)
- * @param {{timeoutMs?: number}} [opts] bound on every request to the page or the portal
- * @returns {{token(): Promise<{portal: string, accessToken: string}>,
- *            refresh(): Promise<{portal: string, accessToken: string}>} | null}
+ * @param {{timeoutMs?: number}} [opts] clean-up bound on every request to the page or the portal
+ * @returns {{token(): Promise<{portal: string, accessToken: string, expiresIn?: number}>,
+ *            refresh(): Promise<{portal: string, accessToken: string, expiresIn?: number}>} | null}
  */
 export function resolveAuth(auth, env = globalThis, { timeoutMs = DEFAULT_TIMEOUT_MS, onSecret = () => {} } = {}) {
   if (auth != null) {
@@ -133,8 +137,8 @@ function fromPlainObject(auth, timeoutMs, onSecret) {
   const token = async () => ({ portal, accessToken });
   // Without refresh the source has none: the module then gives the server's
   // own expired_token or invalid_token instead of trying.
-  if (!given.refresh) return { token };
-  return shared({
+  if (!given.refresh) return Object.assign(Object.create(null), { token });
+  return source({
     token,
     refresh: async () => {
       const fresh = ownCopy(await withTimeout(Promise.resolve().then(() => given.refresh.call(auth)), timeoutMs, 'options.auth.refresh()'));
@@ -165,9 +169,9 @@ function fromBX24(bx24, env, timeoutMs, onSecret) {
     if (typeof data.access_token !== 'string' || data.access_token === '') return null;
     const frame = parseFrameName(env);
     const secure = frame && sameHost(frame.domain, data.domain) ? frame.secure : true;
-    return { portal: portalBase(String(data.domain ?? frame?.domain ?? ''), secure), accessToken: data.access_token };
+    return { portal: portalBase(String(data.domain ?? frame?.domain ?? ''), secure), accessToken: data.access_token, expiresIn: seconds(data.expires_in) };
   };
-  const source = shared({
+  const src = source({
     refresh: async () => {
       await ready();
       const data = await withTimeout(new Promise((resolve) => refreshAuth.call(bx24, resolve)), timeoutMs, 'BX24.refreshAuth');
@@ -177,10 +181,10 @@ function fromBX24(bx24, env, timeoutMs, onSecret) {
     },
     token: async () => {
       await ready();
-      return credentials(getAuth.call(bx24)) ?? source.refresh();
+      return credentials(getAuth.call(bx24)) ?? src.refresh();
     },
   });
-  return source;
+  return src;
 }
 
 // c: a B24Frame's `auth` getter throws until init() has run; accept the
@@ -215,18 +219,18 @@ function fromB24Frame(manager, timeoutMs, onSecret) {
     if (!/^https?:\/\//i.test(domain) && getTargetOrigin) {
       domain = getTargetOrigin.call(manager);
     }
-    return { portal: portalBase(domain), accessToken: data.access_token };
+    return { portal: portalBase(domain), accessToken: data.access_token, expiresIn: seconds(data.expires_in) };
   };
-  const source = shared({
+  const src = source({
     refresh: async () => {
       const data = await withTimeout(Promise.resolve().then(() => refreshAuth.call(manager)), timeoutMs, 'B24Frame auth.refreshAuth()');
       const fresh = credentials(data) ?? credentials(getAuthData.call(manager));
       if (!fresh) throw new Error('markunread: B24Frame auth.refreshAuth() gave no access token');
       return fresh;
     },
-    token: async () => credentials(getAuthData.call(manager)) ?? source.refresh(),
+    token: async () => credentials(getAuthData.call(manager)) ?? src.refresh(),
   });
-  return source;
+  return src;
 }
 
 function secrets(data, names, onSecret) {
@@ -308,7 +312,7 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
     }
   });
 
-  let current = null; // {portal, accessToken, expiresAt}
+  let current = null; // {portal, accessToken, expiresIn}
   let init = null;
   const accept = (data, command) => {
     secrets(data, ['AUTH_ID', 'REFRESH_ID'], onSecret);
@@ -319,18 +323,12 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
     if (typeof data.DOMAIN === 'string' && data.DOMAIN !== '') {
       portal = portalBase(data.DOMAIN, data.PROTOCOL === undefined ? frame.secure : String(data.PROTOCOL) === '1');
     }
-    const seconds = Number.parseInt(data.AUTH_EXPIRES, 10);
-    current = {
-      portal,
-      accessToken: data.AUTH_ID,
-      // A little early, so a token is not sent in its last seconds.
-      expiresAt: Number.isFinite(seconds) ? Date.now() + (seconds - 10) * 1000 : Infinity,
-    };
-    return { portal: current.portal, accessToken: current.accessToken };
+    current = { portal, accessToken: data.AUTH_ID, expiresIn: seconds(data.AUTH_EXPIRES) };
+    return { ...current };
   };
-  const source = shared({
+  const src = source({
     refresh: async () => {
-      if (!current) await source.token();
+      if (!current) await src.token();
       return accept(await send('refreshAuth'), 'refreshAuth');
     },
     token: async () => {
@@ -338,19 +336,25 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
         init ??= send('getInitData').then((data) => accept(data, 'getInitData')).finally(() => { init = null; });
         return init;
       }
-      if (Date.now() >= current.expiresAt) return source.refresh();
-      return { portal: current.portal, accessToken: current.accessToken };
+      return { ...current };
     },
   });
-  return source;
+  return src;
 }
 
-// One refresh in flight at a time, whoever asks.
-function shared(source) {
-  let inFlight = null;
-  const refresh = source.refresh;
-  source.refresh = () => (inFlight ??= refresh().finally(() => { inFlight = null; }));
-  return source;
+// A source is a null-prototype object, so a polluted Object.prototype
+// cannot lend one a refresh. One refresh at a time, the refresh's time
+// bound and early refresh before expiry are the module's (wasm/unread
+// session.go): this file speaks the protocols, it decides nothing.
+function source(fields) {
+  return Object.assign(Object.create(null), fields);
+}
+
+// A token's life in seconds as a source gives it (a number or a decimal
+// string), or undefined.
+function seconds(value) {
+  const n = typeof value === 'number' ? value : Number.parseInt(String(value ?? ''), 10);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 function withTimeout(promise, ms, what) {
@@ -361,7 +365,8 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function randomKey() {
+/** 32 random hex digits: callback keys, the bridge's key. */
+export function randomKey() {
   const bytes = new Uint8Array(16);
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

@@ -32,7 +32,12 @@ export type ModuleErrorCode =
 /** `(string & {})` keeps completion for the known codes and admits codes the server may add. */
 export type MarkUnreadErrorCode = ServerErrorCode | ModuleErrorCode | (string & {});
 
-/** How a rejected markUnread call failed. message is `"<code>: <description>"`. */
+/**
+ * How a rejected markUnread call failed. message is `"<code>: <description>"`.
+ * The module's errors never contain an access or refresh token (a portal
+ * error that echoes the request has it replaced by "[redacted]"), and carry
+ * no stack trace: it would show only the module's internals.
+ */
 export class MarkUnreadError extends Error {
   constructor(code: MarkUnreadErrorCode, description: string, status?: number, attempts?: number, options?: ErrorOptions);
   readonly name: 'MarkUnreadError';
@@ -91,17 +96,23 @@ export interface LoadOptions {
   auth?: AuthSource;
   /** The portal's base URL, overriding the one the auth source gives. Plain http only for loopback hosts. */
   portal?: string | URL;
-  /** The local request budget; it mirrors the portal's leaky bucket. Default {perSecond: 2, burst: 50}. */
+  /**
+   * The local request budget; it mirrors the portal's leaky bucket. Default
+   * {perSecond: 2, burst: 50}. perSecond: 0.01 to 1000; burst: an integer, 1 to 10000.
+   */
   limits?: { perSecond?: number; burst?: number };
   /** Pack waiting calls into one `batch` request. Default true. */
   batch?: boolean;
-  /** A call that has not settled after this long rejects with TIMEOUT. Default 120000. */
+  /** A call that has not settled after this long rejects with TIMEOUT. Default 120000; 1 to 86400000 (24 h). */
   timeoutMs?: number;
-  /** Calls waiting beyond this many reject at once with QUEUE_FULL. Default 10000. */
+  /** Calls waiting beyond this many reject at once with QUEUE_FULL. Default 10000; an integer, 1 to 1000000. */
   queueSize?: number;
-  /** Requests made for one call before it fails. Default 6. */
+  /** Requests made for one call before it fails. Default 6; an integer, 1 to 100. */
   maxAttempts?: number;
-  /** The fetch used for REST calls. Default: the page's fetch. */
+  /**
+   * The fetch used for REST calls. Default: the page's fetch. One that ignores
+   * its AbortSignal is given up on 2 s after the abort (counted in stats().abandoned).
+   */
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
 }
 
@@ -138,6 +149,8 @@ export interface MarkUnreadStats {
   settled: number;
   succeeded: number;
   failed: number;
+  /** Requests aborted whose fetch had still not settled 2 s later, given up on so their calls could settle. */
+  abandoned: number;
 }
 
 export interface MarkUnreadEventMap {
@@ -170,5 +183,11 @@ export class MarkUnreadClient extends EventTarget {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
-/** Instantiates the module; resolves when it is ready. Throws TypeError for invalid options. */
+/**
+ * Instantiates the module; resolves when it is ready. Rejects with a TypeError
+ * naming the option for invalid options (only the options object's own
+ * properties are read), and with an Error naming the step that failed or
+ * stalled: no answer or no byte of the .wasm for 10 s, compiling for 30 s
+ * after the last byte, starting for 20 s.
+ */
 export function load(options?: LoadOptions): Promise<MarkUnreadClient>;

@@ -6,7 +6,8 @@
 // module that runs it against a private global object (see
 // js/wasm_exec.module.js): the page's global names stay exactly as they were.
 import { Go, goGlobal } from './wasm_exec.js';
-import { resolveAuth, portalBase, ownCopy, own } from './auth.js';
+import { resolveAuth, ownCopy, own, randomKey } from './auth.js';
+import { createBudget, rememberPlan, recallPlan } from './budget.js';
 
 // Loading bounds. A download may be slow, but one that delivers no byte for
 // DOWNLOAD_STALL_MS has stalled; compiling and starting have fixed bounds.
@@ -14,25 +15,15 @@ const DOWNLOAD_STALL_MS = 10_000;
 const COMPILE_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 20_000;
 
-const DEFAULTS = {
-  limits: { perSecond: 2, burst: 50 },
-  batch: true,
-  timeoutMs: 120_000,
-  queueSize: 10_000,
-  maxAttempts: 6,
-};
+const KNOWN_OPTIONS = new Set(['wasmUrl', 'auth', 'portal', 'limits', 'batch', 'timeoutMs', 'queueSize',
+  'bulkQueueSize', 'maxAttempts', 'fetch', 'onLog']);
 
-// The accepted range of each numeric option; outside it load() throws a
-// TypeError naming the option. README.md and markunread.d.ts state them too.
-const BOUNDS = {
-  'limits.perSecond': { min: 0.01, max: 1000, integer: false },
-  'limits.burst': { min: 1, max: 10_000, integer: true },
-  timeoutMs: { min: 1, max: 86_400_000, integer: false },
-  queueSize: { min: 1, max: 1_000_000, integer: true },
-  maxAttempts: { min: 1, max: 100, integer: true },
-};
-
-const KNOWN_OPTIONS = new Set(['wasmUrl', 'auth', 'portal', 'limits', 'batch', 'timeoutMs', 'queueSize', 'maxAttempts', 'fetch']);
+// Numeric options go to the module as given: their defaults and bounds
+// have one owner, the module's option list (wasm/unread/config.go Options),
+// which refuses a value out of bounds by name and load() rejects with a
+// TypeError. Left out, the module's default holds; limits left out are
+// learned from the portal.
+const NUMERIC_OPTIONS = ['timeoutMs', 'queueSize', 'bulkQueueSize', 'maxAttempts'];
 
 /** A call that did not succeed: `code` is the server's error code or the module's own. */
 export class MarkUnreadError extends Error {
@@ -81,9 +72,7 @@ export class MarkUnreadClient extends EventTarget {
     if (signal != null && !isAbortSignal(signal)) {
       throw new TypeError('markunread: options.signal must be an AbortSignal');
     }
-    if (signal?.aborted) {
-      throw new MarkUnreadError('ABORTED', this.#module.redact(abortDescription(signal)));
-    }
+    // An already aborted signal is the module's to refuse: it counts the call.
     const module = this.#module;
     if (module.error) throw module.error;
     let call;
@@ -94,28 +83,87 @@ export class MarkUnreadClient extends EventTarget {
       // broken (a trap, or the Go program is gone) and stays broken.
       throw module.fail(cause);
     }
-    // Only the pending call's reject is kept, and only until it settles, so
-    // nothing of a settled call stays reachable.
-    return new Promise((resolve, reject) => {
-      module.pending.add(reject);
-      Promise.resolve(call).then(
-        (value) => { module.pending.delete(reject); resolve(value); },
-        (err) => {
-          module.pending.delete(reject);
-          reject(err instanceof MarkUnreadError ? err
-            : new MarkUnreadError('INTERNAL_ERROR', module.redact(`unexpected rejection from the module: ${describe(err)}`), 0, 0, { cause: err }));
-        },
-      );
-    });
+    return module.track(call);
+  }
+
+  /**
+   * Marks many pairs as one bulk job: its calls wait behind every markUnread
+   * call, in their own queue (bulkQueueSize), so a bulk job never delays a
+   * click nor makes it fail with QUEUE_FULL. Resolves, once every pair has
+   * settled, to one outcome per pair, in order: {dialogId, messageId, ok}
+   * and, when ok is false, error (a MarkUnreadError). It rejects only when
+   * the module itself fails or the client is closed.
+   * @param {Array<[string|number, number|string] | {dialogId: string|number, messageId: number|string}>} pairs
+   * @param {{signal?: AbortSignal, onProgress?: (p: {done: number, total: number, succeeded: number, failed: number}) => void}} [options]
+   */
+  async markMany(pairs, options) {
+    if (!Array.isArray(pairs)) {
+      throw new TypeError('markunread: markMany(pairs): pairs must be an array of [dialogId, messageId] or {dialogId, messageId}');
+    }
+    if (options != null && typeof options !== 'object') {
+      throw new TypeError('markunread: the second argument of markMany must be an object like {signal, onProgress}');
+    }
+    const signal = own(options, 'signal');
+    if (signal != null && !isAbortSignal(signal)) {
+      throw new TypeError('markunread: options.signal must be an AbortSignal');
+    }
+    const onProgress = own(options, 'onProgress');
+    if (onProgress != null && typeof onProgress !== 'function') {
+      throw new TypeError('markunread: options.onProgress must be a function');
+    }
+    const dialogs = new Array(pairs.length);
+    const messages = new Array(pairs.length);
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = own(pairs, i);
+      if (Array.isArray(pair)) {
+        dialogs[i] = own(pair, 0);
+        messages[i] = own(pair, 1);
+      } else {
+        dialogs[i] = own(pair, 'dialogId');
+        messages[i] = own(pair, 'messageId');
+      }
+    }
+    const module = this.#module;
+    if (module.error) throw module.error;
+    const total = pairs.length;
+    let done = 0, succeeded = 0;
+    const onEach = onProgress == null ? undefined : (_, ok) => {
+      done++;
+      if (ok) succeeded++;
+      safely(() => onProgress({ done, total, succeeded, failed: done - succeeded }));
+    };
+    let call;
+    try {
+      call = this.#api.markMany(dialogs, messages, signal ?? undefined, onEach);
+    } catch (cause) {
+      throw module.fail(cause);
+    }
+    const results = await module.track(call);
+    return results.map((r, i) => (r === true
+      ? { dialogId: dialogs[i], messageId: messages[i], ok: true }
+      : { dialogId: dialogs[i], messageId: messages[i], ok: false, error: r }));
+  }
+
+  /**
+   * Closes the client: calls still waiting reject with CLIENT_CLOSED, the
+   * module's exported functions are released and its Go program ends; later
+   * calls reject with CLIENT_CLOSED at once, and stats() keeps its last
+   * figures. Resolves when the Go program has ended.
+   * @returns {Promise<void>}
+   */
+  close() {
+    return this.#module.close(this.#api);
   }
 
   /**
    * Counters since load(): requests, batches, commands, retries, refreshes,
-   * queued, inFlight, status503, status429, settled, succeeded, failed.
+   * queued, inFlight, status503, status429, settled, succeeded, failed,
+   * abandoned.
    * Throws a MarkUnreadError (INTERNAL_ERROR) once the module has stopped.
    */
   stats() {
     const module = this.#module;
+    if (module.finalStats) return { ...module.finalStats };
     if (module.error) throw module.error;
     try {
       return this.#api.stats();
@@ -131,16 +179,56 @@ export class MarkUnreadClient extends EventTarget {
 class ModuleState {
   error = null;
   pending = new Set();
+  finalStats = null;
+  budgets = [];
+  closing = null;
+  exited = null; // settles when the Go program ends
   #secrets = [];
 
-  // Once the Go program stops, every pending and later call rejects.
+  // Once the Go program stops, every pending and later call rejects: with
+  // CLIENT_CLOSED after close(), with INTERNAL_ERROR when it failed.
   fail(cause) {
     if (!this.error) {
-      this.error = new MarkUnreadError('INTERNAL_ERROR', this.redact(`the markunread module failed: ${describe(cause)}`), 0, 0, { cause });
+      this.error = this.closing
+        ? new MarkUnreadError('CLIENT_CLOSED', 'the client is closed')
+        : new MarkUnreadError('INTERNAL_ERROR', this.redact(`the markunread module failed: ${describe(cause)}`), 0, 0, { cause });
       for (const reject of this.pending) reject(this.error);
       this.pending.clear();
     }
     return this.error;
+  }
+
+  // A promise for a module call that keeps only the call's reject, and only
+  // until it settles, so nothing of a settled call stays reachable.
+  track(call) {
+    return new Promise((resolve, reject) => {
+      this.pending.add(reject);
+      Promise.resolve(call).then(
+        (value) => { this.pending.delete(reject); resolve(value); },
+        (err) => {
+          this.pending.delete(reject);
+          reject(err instanceof MarkUnreadError ? err
+            : new MarkUnreadError('INTERNAL_ERROR', this.redact(`unexpected rejection from the module: ${describe(err)}`), 0, 0, { cause: err }));
+        },
+      );
+    });
+  }
+
+  close(api) {
+    this.closing ??= (async () => {
+      if (!this.error) {
+        try {
+          this.finalStats = api.stats();
+          api.close();
+        } catch (cause) {
+          this.fail(cause);
+        }
+      }
+      for (const b of this.budgets) b.close();
+      await this.exited;
+      this.fail(new Error('closed'));
+    })();
+    return this.closing;
   }
 
   secret(value) {
@@ -179,6 +267,10 @@ export async function load(options) {
   // options.portal reaches the module as options.portal, which overrides
   // the portal the auth source names.
   const auth = resolveAuth(opts.auth, env, { onSecret: (s) => module.secret(s) });
+  if (!auth) {
+    throw new MarkUnreadError('NO_AUTH', 'no auth source: pass options.auth (an object with a token, BX24 or a B24Frame), '
+      + 'put BX24 on the page, or load the module inside a Bitrix24 app frame');
+  }
   if (typeof Go !== 'function') {
     throw new Error('markunread: wasm_exec.js did not give Go; serve the wasm_exec.js of this build beside markunread.js');
   }
@@ -191,32 +283,35 @@ export async function load(options) {
   // Everything the module reads is a null-prototype object built here, so a
   // polluted Object.prototype is invisible to Go's Get too.
   const bridge = nullObject({
-    options: nullObject({
-      ...(opts.portal ? { portal: opts.portal } : {}),
-      perSecond: opts.limits.perSecond,
-      burst: opts.limits.burst,
-      batch: opts.batch,
-      timeoutMs: opts.timeoutMs,
-      queueSize: opts.queueSize,
-      maxAttempts: opts.maxAttempts,
-      pageSecure: pageIsSecure(env),
-    }),
+    options: moduleOptions(opts, env),
     fetch: opts.fetch,
-    auth: auth ? authForModule(auth, module) : null,
-    newError: (code, description, status, attempts) => new MarkUnreadError(String(code), module.redact(description), status, attempts),
+    auth: authForModule(auth, module),
+    plans: nullObject({
+      recall: (portal) => {
+        const plan = recallPlan(portal);
+        return plan ? nullObject({ perSecond: plan.perSecond, burst: plan.burst }) : null;
+      },
+      remember: (portal, perSecond, burst) => { rememberPlan(portal, { perSecond, burst }); },
+    }),
+    budget: (portal) => sharedBudget(portal, module),
+    newError: (code, description, status, attempts) => withoutStack(() => new MarkUnreadError(String(code), module.redact(description), status, attempts)),
     onSettle: (progress) => client?.dispatchEvent(new CustomEvent('progress', { detail: progress })),
+    onLog: opts.onLog ? (event) => logTo(opts.onLog, event, module) : undefined,
     ready: (api) => ready(api),
+    refuse: (code, description) => notReady(code === 'BAD_OPTION'
+      ? new TypeError(`markunread: ${description}`)
+      : new MarkUnreadError(String(code), module.redact(description))),
   });
 
   // The bridge goes on the Go program's private global (js.Global() in Go),
   // not on the page's.
-  const key = `__markunread_${randomHex()}`;
+  const key = `__markunread_${randomKey()}`;
   goGlobal[key] = bridge;
   go.env = { MARKUNREAD_BRIDGE: key };
   go.argv = ['markunread'];
   // go.run settles only when the Go program exits, which it must never do;
   // from then on every pending and later call rejects instead of hanging.
-  go.run(instance).then(
+  module.exited = go.run(instance).then(
     () => module.fail(new Error('the Go program exited')),
     (cause) => module.fail(cause),
   ).then(notReady);
@@ -229,18 +324,74 @@ export async function load(options) {
         timer = setTimeout(() => reject(new Error(`markunread: the module did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
       }),
     ]);
-    if (!api || typeof api.markUnread !== 'function' || typeof api.stats !== 'function') {
-      throw new Error('markunread: the module is not the version this shim expects (ready gave no markUnread/stats)');
+    if (!api || typeof api.markUnread !== 'function' || typeof api.markMany !== 'function'
+      || typeof api.stats !== 'function' || typeof api.close !== 'function') {
+      throw new Error('markunread: the module is not the version this shim expects (ready gave no markUnread/markMany/stats/close)');
     }
     client = new MarkUnreadClient(api, module);
     return client;
   } catch (err) {
-    throw err instanceof MarkUnreadError
-      ? new Error(`markunread: the module stopped while starting: ${err.description}`, { cause: err })
-      : err;
+    if (err instanceof MarkUnreadError && err.code === 'INTERNAL_ERROR') {
+      throw new Error(`markunread: the module stopped while starting: ${err.description}`, { cause: err });
+    }
+    throw err;
   } finally {
     clearTimeout(timer);
     delete goGlobal[key];
+  }
+}
+
+// The options as the module reads them: only what the page gave, under
+// the names of the module's option list.
+function moduleOptions(opts, env) {
+  const out = nullObject({ pageSecure: pageIsSecure(env), batch: opts.batch });
+  if (opts.portal !== undefined) out.portal = opts.portal;
+  if (opts.limits.perSecond !== undefined) out['limits.perSecond'] = opts.limits.perSecond;
+  if (opts.limits.burst !== undefined) out['limits.burst'] = opts.limits.burst;
+  for (const name of NUMERIC_OPTIONS) {
+    if (opts[name] !== undefined) out[name] = opts[name];
+  }
+  return out;
+}
+
+// The budget the app's clients share for portal (budget.js), opened with
+// the first plan the module reserves under, and told of a new one.
+function sharedBudget(portal, module) {
+  let budget = null;
+  let plan = '';
+  return nullObject({
+    reserve(perSecond, burst) {
+      const limits = { perSecond, burst };
+      if (!budget) {
+        budget = createBudget(portal, limits);
+        module.budgets.push(budget);
+      } else if (plan !== `${perSecond}/${burst}`) {
+        budget.setLimits(limits);
+      }
+      plan = `${perSecond}/${burst}`;
+      return budget.reserve();
+    },
+    full() {
+      budget?.full();
+    },
+  });
+}
+
+// Hands a log event to the page's onLog as a frozen plain object; a throw
+// there reaches the page's error handler, not the module.
+function logTo(onLog, event, module) {
+  const e = { kind: String(event.kind), message: module.redact(event.message) };
+  for (const name of ['code', 'waitMs', 'commands']) {
+    if (event[name] !== undefined) e[name] = event[name];
+  }
+  safely(() => onLog(Object.freeze(e)));
+}
+
+function safely(fn) {
+  try {
+    fn();
+  } catch (err) {
+    queueMicrotask(() => { throw err; });
   }
 }
 
@@ -250,11 +401,26 @@ function authForModule(source, module) {
   const ask = (fn) => async () => {
     const c = await fn();
     module.secret(c.accessToken);
-    return nullObject({ portal: c.portal, accessToken: c.accessToken });
+    const out = nullObject({ portal: c.portal, accessToken: c.accessToken });
+    if (typeof c.expiresIn === 'number') out.expiresIn = c.expiresIn;
+    return out;
   };
   const out = nullObject({ token: ask(() => source.token()) });
   if (typeof source.refresh === 'function') out.refresh = ask(() => source.refresh());
   return out;
+}
+
+// The module's errors carry no stack trace: it would show only the module's
+// own frames, and the Go side keeps each error it made reachable until its
+// garbage collector runs, so a trace per failed call would add up.
+function withoutStack(make) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function nullObject(fields) {
@@ -357,7 +523,8 @@ function validateOptions(options) {
   for (const name of Object.keys(given)) {
     if (!KNOWN_OPTIONS.has(name)) throw new TypeError(`markunread: unknown option "${name}"`);
   }
-  const out = { auth: given.auth };
+  const out = Object.create(null);
+  out.auth = given.auth;
 
   const wasmUrl = given.wasmUrl ?? new URL('./markunread.wasm', import.meta.url);
   if (typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL)) {
@@ -369,11 +536,7 @@ function validateOptions(options) {
     if (typeof given.portal !== 'string' && !(given.portal instanceof URL)) {
       throw new TypeError('markunread: options.portal must be a URL string such as "https://example.bitrix24.com"');
     }
-    const text = String(given.portal);
-    if (!/^https?:\/\//i.test(text)) {
-      throw new TypeError(`markunread: options.portal must start with https:// (or http:// for loopback), got "${text}"`);
-    }
-    out.portal = portalBase(text);
+    out.portal = String(given.portal); // the module decides whether a token may go there
   }
 
   if (given.limits != null && (typeof given.limits !== 'object' || Array.isArray(given.limits))) {
@@ -383,17 +546,19 @@ function validateOptions(options) {
   for (const name of Object.keys(limits)) {
     if (name !== 'perSecond' && name !== 'burst') throw new TypeError(`markunread: unknown option "limits.${name}"`);
   }
-  out.limits = {
-    perSecond: bounded(limits.perSecond ?? DEFAULTS.limits.perSecond, 'limits.perSecond'),
-    burst: bounded(limits.burst ?? DEFAULTS.limits.burst, 'limits.burst'),
-  };
+  out.limits = nullObject({
+    perSecond: numeric(limits.perSecond, 'limits.perSecond'),
+    burst: numeric(limits.burst, 'limits.burst'),
+  });
 
-  out.batch = given.batch ?? DEFAULTS.batch;
+  out.batch = given.batch ?? true;
   if (typeof out.batch !== 'boolean') throw new TypeError('markunread: options.batch must be true or false');
+  for (const name of NUMERIC_OPTIONS) out[name] = numeric(given[name], name);
 
-  out.timeoutMs = bounded(given.timeoutMs ?? DEFAULTS.timeoutMs, 'timeoutMs');
-  out.queueSize = bounded(given.queueSize ?? DEFAULTS.queueSize, 'queueSize');
-  out.maxAttempts = bounded(given.maxAttempts ?? DEFAULTS.maxAttempts, 'maxAttempts');
+  if (given.onLog != null && typeof given.onLog !== 'function') {
+    throw new TypeError('markunread: options.onLog must be a function');
+  }
+  out.onLog = given.onLog ?? undefined;
 
   if (given.fetch != null && typeof given.fetch !== 'function') {
     throw new TypeError('markunread: options.fetch must be a function like window.fetch');
@@ -405,13 +570,11 @@ function validateOptions(options) {
   return out;
 }
 
-function bounded(value, name) {
-  const { min, max, integer } = BOUNDS[name];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isSafeInteger(value))) {
-    throw new TypeError(`markunread: options.${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`);
-  }
-  if (value < min || value > max) {
-    throw new TypeError(`markunread: options.${name} must be between ${min} and ${max}, got ${String(value)}`);
+// A number option as given, or undefined; its bounds are the module's.
+function numeric(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`markunread: options.${name} must be a number, got ${String(value)}`);
   }
   return value;
 }
@@ -420,17 +583,6 @@ function isAbortSignal(value) {
   return typeof AbortSignal === 'function' ? value instanceof AbortSignal : typeof value.aborted === 'boolean';
 }
 
-function abortDescription(signal) {
-  const reason = signal.reason;
-  return reason === undefined ? 'the call was aborted' : `the call was aborted: ${describe(reason)}`;
-}
-
 function describe(value) {
   return value instanceof Error ? value.message : String(value);
-}
-
-function randomHex() {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

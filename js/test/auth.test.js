@@ -351,3 +351,76 @@ test('portalBase', () => {
   assert.equal(portalBase('HTTPS://E.com:443/'), 'https://e.com');
   assert.throws(() => portalBase(''), TypeError);
 });
+
+describe('the portal origin from window.name is normalised once', () => {
+  const cases = [
+    ['upper case', 'EXAMPLE.Bitrix24.COM|1|sid42', 'https://example.bitrix24.com'],
+    ['an IDN host, as punycode', 'пример.bitrix24.ru|1|sid42', 'https://xn--e1afmkfd.bitrix24.ru'],
+    ['the default port', 'example.bitrix24.com:443|1|sid42', 'https://example.bitrix24.com'],
+  ];
+  for (const [what, name, origin] of cases) {
+    test(`${what}: postMessage goes to and is accepted from ${origin}`, async () => {
+      const f = fakeFrame({ name });
+      const token = resolveAuth(undefined, f.env, { timeoutMs: 2000 }).token();
+      await f.waitSent(1);
+      assert.equal(f.sent[0].targetOrigin, origin);
+      // event.origin is what the browser serialises: lower case, punycode.
+      f.reply(0, { ...INIT, DOMAIN: undefined }, { origin });
+      assert.deepEqual(await token, { portal: origin, accessToken: 'p1' });
+    });
+  }
+});
+
+describe('a polluted Object.prototype changes nothing', () => {
+  const pollute = (fields) => {
+    for (const [k, v] of Object.entries(fields)) Object.prototype[k] = v; // eslint-disable-line no-extend-native
+    return () => { for (const k of Object.keys(fields)) delete Object.prototype[k]; };
+  };
+
+  test('an inherited DOMAIN in a refreshAuth answer is not used', async () => {
+    const f = fakeFrame();
+    const auth = resolveAuth(undefined, f.env, { timeoutMs: 2000 });
+    const token = auth.token();
+    await f.waitSent(1);
+    f.reply(0, INIT);
+    await token;
+    const clean = pollute({ DOMAIN: 'attacker.example', PROTOCOL: '1' });
+    try {
+      const refreshed = auth.refresh();
+      await f.waitSent(2);
+      f.reply(1, { AUTH_ID: 'p2', REFRESH_ID: 'r2', AUTH_EXPIRES: '3600' }); // no own DOMAIN, as the portal answers
+      assert.deepEqual(await refreshed, { portal: 'https://example.bitrix24.com', accessToken: 'p2' });
+    } finally {
+      clean();
+    }
+  });
+
+  test('inherited BX24, getAuth, domain or refresh are not seen', async () => {
+    const clean = pollute({ BX24: { getAuth: () => ({ access_token: 'x', domain: 'attacker.example' }), refreshAuth: () => {} }, getAuth: () => ({}), refreshAuth: () => {} });
+    try {
+      assert.equal(resolveAuth(undefined, {}), null, 'an inherited BX24 is not a source');
+      const plain = resolveAuth({ domain: 'example.bitrix24.com', accessToken: 't1' }, {});
+      assert.deepEqual(await plain.token(), { portal: 'https://example.bitrix24.com', accessToken: 't1' });
+    } finally {
+      clean();
+    }
+    const clean2 = pollute({ domain: 'attacker.example', refresh: async () => ({ accessToken: 'x' }) });
+    try {
+      assert.throws(() => resolveAuth({ accessToken: 't1' }, {}), /domain is empty/);
+      assert.equal(resolveAuth({ domain: 'example.bitrix24.com', accessToken: 't1' }, {}).refresh, undefined);
+    } finally {
+      clean2();
+    }
+  });
+
+  test('a BX24 getAuth() result is read through its own properties', async () => {
+    const bx = fakeBX24({ auth: { access_token: 'a1' } });
+    const clean = pollute({ domain: 'attacker.example' });
+    try {
+      const auth = resolveAuth(bx, { parent: {}, name: 'example.bitrix24.com|1|sid' });
+      assert.deepEqual(await auth.token(), { portal: 'https://example.bitrix24.com', accessToken: 'a1' });
+    } finally {
+      clean();
+    }
+  });
+});

@@ -8,7 +8,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, copyFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,16 +21,12 @@ const skip = missing.length > 0
 
 const jsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-// The wasm_exec.js of the toolchain that built the module: dist/ has the one
-// `make build` copied; otherwise the installed toolchain's.
+// dist/wasm_exec.js, which `make build` makes from the toolchain's own
+// wasm_exec.js: the shim imports it as an ES module.
 function wasmExecPath() {
   const dist = join(jsDir, '..', 'dist', 'wasm_exec.js');
-  if (existsSync(dist)) return dist;
-  const goroot = process.env.GOROOT || execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
-  for (const rel of ['lib/wasm/wasm_exec.js', 'misc/wasm/wasm_exec.js']) {
-    if (existsSync(join(goroot, rel))) return join(goroot, rel);
-  }
-  throw new Error(`wasm_exec.js not found in dist/ or ${goroot}`);
+  if (!existsSync(dist)) throw new Error('dist/wasm_exec.js is missing: run `make build` first');
+  return dist;
 }
 
 const state = async () => (await fetch(`${portalURL}/devportal/state`, { cache: 'no-store' })).json();

@@ -5,7 +5,7 @@
 // 127.0.0.1, the app origin (dist/ at /dist/, the bench page embedded from
 // page/ at /, the floor program at /floor/) on localhost.
 //
-//	bench [-dist dist] [-floor bin/floor.wasm] [-chromium chromium] ...
+//	bench [-dist dist] [-floor bin/floor.wasm] [-chromium chromium] [-only limits,startup,trips,1,...,9] ...
 //
 // It prints, in order:
 //
@@ -18,6 +18,10 @@
 //     the module and for the floor program through the same shim.
 //  3. Round trip: sequential markUnread calls next to plain fetches of the
 //     same endpoint from the same page, limiter not saturated.
+//  4. Workloads: what real apps do (a click during a bulk job, several tabs
+//     on one portal, an enterprise plan, a full bucket, latency), each next
+//     to its reference (the bucket's limit, or the official SDK's explicit
+//     batch API), as a Markdown table. -only picks parts and workloads.
 //
 // `make bench` builds what it needs and runs it; it is not part of make test.
 // Every loop is bounded in count and every browser call in time.
@@ -50,7 +54,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
-	"github.com/markunread/markunread/web/browsertest"
+	"github.com/markunread/markunread/web/chromium"
 	"github.com/markunread/markunread/web/devportal"
 )
 
@@ -68,6 +72,9 @@ type options struct {
 	warmup    int
 	total     time.Duration
 	skipLimit bool
+	only      string
+	reps      int
+	sdk       string
 }
 
 func main() {
@@ -80,8 +87,12 @@ func main() {
 	flag.IntVar(&o.loads, "loads", 20, "cold page loads for each of module and floor (plus one discarded warm-up each)")
 	flag.IntVar(&o.trips, "trips", 200, "sequential round trips for each of module and plain fetch")
 	flag.IntVar(&o.warmup, "warmup", 10, "round-trip pairs run before the measured ones and not counted")
-	flag.DurationVar(&o.total, "max", 6*time.Minute, "the whole run stops after this long")
+	flag.DurationVar(&o.total, "max", 20*time.Minute, "the whole run stops after this long")
 	flag.BoolVar(&o.skipLimit, "skip-limits", false, "skip the limits tables (quick runs)")
+	flag.StringVar(&o.only, "only", "", "run only these parts, comma-separated: limits, startup, trips and workloads 1..9 (e.g. -only 1,3)")
+	flag.IntVar(&o.reps, "reps", 3, "runs of each workload marked ×N (their medians are printed)")
+	flag.StringVar(&o.sdk, "sdk", "web/browsertest/sdk/node_modules/@bitrix24/b24jssdk/dist/umd/index.min.js",
+		"the official SDK's browser bundle, the reference of workloads 7 and 8 (npm ci --prefix web/browsertest/sdk)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -103,6 +114,8 @@ type bench struct {
 	appURL    string
 	token     string
 	browser   context.Context // a chromedp context whose browser is running
+	latency   *latencyHandler // in front of the portal
+	sdk       bool            // the SDK's bundle is served at /sdk/index.min.js
 }
 
 // The portal's configuration for each part; AppURL is filled in by run.
@@ -162,8 +175,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	openConfig.AppURL = b.appURL + "/"
 	b.portal = devportal.New(strictConfig)
 	b.token = b.portal.IssueToken().Access
-	ps := &http.Server{Handler: b.portal.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	as := &http.Server{Handler: devportal.AppHandler(root, o.dist), ReadHeaderTimeout: 10 * time.Second}
+	b.latency = &latencyHandler{next: b.portal.Handler()}
+	app := http.NewServeMux()
+	app.Handle("/", devportal.AppHandler(root, o.dist))
+	if _, err := os.Stat(o.sdk); err == nil {
+		b.sdk = true
+		app.Handle("/sdk/", http.StripPrefix("/sdk", devportal.AppHandler(filepath.Dir(o.sdk), o.dist)))
+	}
+	ps := &http.Server{Handler: b.latency, ReadHeaderTimeout: 10 * time.Second}
+	as := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
 	go ps.Serve(pl)
 	go as.Serve(al)
 	defer func() {
@@ -179,7 +199,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(profile)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(browsertest.HeadlessChromium(chromiumPath, profile),
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromium.Headless(chromiumPath, profile),
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-extensions", true),
 		// Timers drive the module's limiter: keep them unthrottled.
@@ -199,16 +219,26 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err := b.printEnv(version, distName, o.floor, snapshot, filepath.Join(root, "floor", "floor.wasm")); err != nil {
 		return err
 	}
-	if !o.skipLimit {
+	sel := parseSelection(o.only)
+	if !o.skipLimit && sel.has("limits") {
 		if err := b.limits(ctx, o); err != nil {
 			return fmt.Errorf("limits: %w", err)
 		}
 	}
-	if err := b.startup(ctx, o); err != nil {
-		return fmt.Errorf("start-up: %w", err)
+	if sel.has("startup") {
+		if err := b.startup(ctx, o); err != nil {
+			return fmt.Errorf("start-up: %w", err)
+		}
 	}
-	if err := b.roundTrip(ctx, o); err != nil {
-		return fmt.Errorf("round trip: %w", err)
+	if sel.has("trips") {
+		if err := b.roundTrip(ctx, o); err != nil {
+			return fmt.Errorf("round trip: %w", err)
+		}
+	}
+	if sel.anyWorkload() {
+		if err := b.workloads(ctx, o, sel); err != nil {
+			return fmt.Errorf("workloads: %w", err)
+		}
 	}
 	fmt.Fprintf(out, "\nwhole run: %.0f s\n", time.Since(start).Seconds())
 	return nil

@@ -146,9 +146,10 @@ func (m *module) markUnread(_ js.Value, args []js.Value) (result any) {
 	})
 }
 
-// markMany(dialogIds, messageIds, signal?) queues the pairs as one bulk
-// job and returns a Promise of an array: for each pair, in order, true or
-// the error it settled with. The job's calls wait behind interactive ones.
+// markMany(dialogIds, messageIds, signal?, onEach?) queues the pairs as one
+// bulk job and returns a Promise of an array: for each pair, in order, true
+// or the error it settled with. onEach(index, ok) hears of each pair as it
+// settles. The job's calls wait behind interactive ones.
 func (m *module) markMany(_ js.Value, args []js.Value) any {
 	var marks []unread.MarkRequest
 	if err := guard("reading markMany's pairs", func() {
@@ -160,7 +161,11 @@ func (m *module) markMany(_ js.Value, args []js.Value) any {
 	}); err != nil {
 		return m.rejected(err.(*unread.Error))
 	}
-	signal := arg(args, 2)
+	signal, onEach := arg(args, 2), arg(args, 3)
+	tell := func(int, bool) {}
+	if t, ok := typeOf(onEach); ok && t == js.TypeFunction {
+		tell = func(i int, ok bool) { _ = guard("markMany's onEach", func() { onEach.Invoke(i, ok) }) }
+	}
 	return m.promise(func() (any, *unread.Error) {
 		abort, stop := withSignal(signal)
 		defer stop()
@@ -172,6 +177,7 @@ func (m *module) markMany(_ js.Value, args []js.Value) any {
 			close(all)
 		}
 		m.client.MarkMany(marks, abort, func(i int, err *unread.Error) {
+			tell(i, err == nil)
 			mu.Lock()
 			defer mu.Unlock()
 			results[i] = err

@@ -20,36 +20,49 @@
 //
 // Fields the shim sets before go.run:
 //
-//	options   {portal?: string, perSecond: number, burst: number,
-//	           batch: boolean, timeoutMs: number, queueSize: number,
-//	           maxAttempts: number, pageSecure: boolean}
+//	options   {pageSecure: boolean, batch: boolean, portal?: string, and
+//	           any of the numeric options the page gave, under the names of
+//	           unread.Options ("limits.perSecond", "limits.burst",
+//	           "timeoutMs", "queueSize", "bulkQueueSize", "maxAttempts")}
 //	          (pageSecure: the page's origin is https, a srcdoc or about:
 //	          frame's inherited one included, so http portals are refused
 //	          even on loopback; plain http is only ever allowed for loopback
-//	          hosts)
+//	          hosts. Limits left out are learned from the portal.)
 //	fetch     function(url, init) -> Promise<Response>; the page's fetch
-//	auth      null, or {token(): Promise<Credentials>,
-//	                    refresh?(): Promise<Credentials>}
+//	auth      {token(): Promise<Credentials>, refresh?(): Promise<Credentials>}
 //	          (without refresh, a refused token fails the call with the
-//	          portal's own code)
-//	          where Credentials is {portal: string, accessToken: string};
-//	          portal is the base URL, e.g. "https://example.bitrix24.com"
+//	          portal's own code), where Credentials is {portal: string,
+//	          accessToken: string, expiresIn?: number}; portal is the base
+//	          URL, e.g. "https://example.bitrix24.com", expiresIn the
+//	          token's life in seconds
+//	plans     optional {recall(portal) -> {perSecond, burst} | null,
+//	                    remember(portal, perSecond, burst)}: the portal's
+//	          plan kept between page loads
+//	budget    optional function(portal) -> {reserve(perSecond, burst) ->
+//	          Promise, full()}: the request budget the app's clients, frames
+//	          and tabs share for that portal
 //	newError  function(code, description, status, attempts) -> Error;
 //	          the shim's MarkUnreadError (status and attempts are 0 when
 //	          there was none); it removes every token the auth source gave
 //	          out (and token-like form parameters) from description
 //	onSettle  function(progress): called after every call settles with
-//	          {dialogId, messageId, ok, code, settled, succeeded, failed,
-//	           queued, inFlight}
+//	          {dialogId, messageId, ok, bulk, code} and every counter of
+//	          stats() (unread.Stats.Fields)
+//	onLog     optional function(event): {kind, message, code?, waitMs?,
+//	          commands?} (unread.LogEvent), never carrying a token
 //	ready     function(api): called once, when the exports are in place
+//	refuse    function(code, description): called instead of ready when
+//	          the options cannot be used (BAD_OPTION, INVALID_PORTAL); the
+//	          Go program then ends
 //
-// The api object handed to ready:
+// The api object handed to ready (a null-prototype object):
 //
 //	markUnread(dialogId, messageId, signal?) -> Promise<true>; it rejects
 //	          with an object made by newError and never throws
-//	stats()   -> {requests, batches, commands, retries, refreshes, queued,
-//	             inFlight, status503, status429, settled, succeeded, failed,
-//	             abandoned}
-//	          (abandoned: requests aborted whose fetch still had not settled
-//	          a grace period later, given up on so their calls settle)
+//	markMany(dialogIds, messageIds, signal?, onEach?) -> Promise<Array<true |
+//	          Error>>: one bulk job; onEach(index, ok) as each pair settles
+//	stats()   -> the counters of unread.Stats.Fields, by their JavaScript
+//	          names (abandoned: requests given up on without an answer)
+//	close()   settles what is pending with CLIENT_CLOSED, releases these
+//	          functions and lets the Go program end
 package browser

@@ -3,9 +3,8 @@
 // inside the devportal's parent page (the app on a second origin, in an
 // iframe, as Bitrix24 hosts it) and checks what a user would see.
 //
-// Besides the tests it holds only HeadlessChromium, the one way this
-// project starts the browser (make bench uses it too). `make test-browser`
-// runs the tests with
+// It holds only tests; web/chromium starts the browser for them and for
+// make bench. `make test-browser` runs the tests with
 // MARKUNREAD_BROWSER_TESTS=1, where a missing chromium, dist/markunread.wasm
 // or the pinned official SDK (web/browsertest/sdk, `npm ci`) fails the run;
 // a plain `go test ./...` skips them with the reason instead.

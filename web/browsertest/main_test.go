@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/markunread/markunread/web/chromium"
 )
 
 // Paths relative to this package's directory (go test runs tests there).
@@ -36,7 +38,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	chromium, reason := findPieces()
+	chromiumPath, reason := findPieces()
 	missing = reason
 	if missing != "" {
 		return m.Run() // every test skips or fails with the reason
@@ -48,7 +50,7 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(profile)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], HeadlessChromium(chromium, profile)...)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromium.Headless(chromiumPath, profile)...)
 	opts = append(opts, chromedp.WindowSize(1280, 800))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
@@ -66,7 +68,7 @@ func runMain(m *testing.M) int {
 	err = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
 	stop.Stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "browsertest: cannot start %s: %v\n", chromium, err)
+		fmt.Fprintf(os.Stderr, "browsertest: cannot start %s: %v\n", chromiumPath, err)
 		missing = "chromium did not start: " + err.Error()
 		return m.Run()
 	}

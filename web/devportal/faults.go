@@ -55,7 +55,7 @@ type faultState struct {
 func newFaultState(f Faults) faultState {
 	var kinds []string
 	for _, k := range f.Kinds {
-		if validFaultKind(k) {
+		if slices.Contains(FaultKinds, k) || slices.Contains(OptInFaultKinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -153,9 +153,4 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// validFaultKind reports whether k is a known fault kind, drawn by default or opt-in.
-func validFaultKind(k string) bool {
-	return slices.Contains(FaultKinds, k) || slices.Contains(OptInFaultKinds, k)
 }

@@ -124,5 +124,134 @@ async function roundTrips(cfg) {
   return { moduleMs, fetchMs, stats: client.stats() };
 }
 
-window.bench = { marks, fetches, startup, roundTrips };
+// ---- workloads -------------------------------------------------------------
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// [dialogId, messageId] pairs for n marks of distinct dialogs from first on.
+function pairsOf(n, first) {
+  return Array.from({ length: n }, (_, i) => [`chat${first + i}`, 100]);
+}
+
+// The options a workload gives load(): limits only when it says so, so that
+// "defaults" are the module's own.
+function loadOptions(cfg) {
+  const options = { auth: auth(cfg) };
+  if (cfg.limits !== undefined) options.limits = cfg.limits;
+  return options;
+}
+
+// bulkOf sends pairs as one bulk job: client.markMany when the module has
+// it, else markUnread in a loop (what an app writes today). It resolves to
+// the count of marks that succeeded, the failures by code, and which API ran.
+async function bulkOf(client, pairs, signal) {
+  const codes = {};
+  const descriptions = {}; // the first description of each code
+  const failed = (err) => {
+    const code = err?.code ?? String(err);
+    count(codes, code);
+    descriptions[code] ??= String(err?.description ?? err?.message ?? err);
+  };
+  let ok = 0;
+  if (typeof client.markMany === 'function') {
+    const outcomes = await client.markMany(pairs, { signal });
+    for (const o of outcomes) {
+      if (o.ok === true) ok++; else failed(o.error);
+    }
+    return { ok, codes, descriptions, api: 'markMany' };
+  }
+  await Promise.all(pairs.map(([d, m]) => client.markUnread(d, m, { signal }).then(
+    () => { ok++; },
+    failed,
+  )));
+  return { ok, codes, descriptions, api: 'markUnread loop' };
+}
+
+// One bulk job of n marks. With startAt (epoch ms) the job starts then, so
+// that several tabs start together; startEpoch and endEpoch let the caller
+// measure across tabs.
+async function bulkMarks(cfg) {
+  const client = await load(loadOptions(cfg));
+  if (cfg.startAt !== undefined) await sleep(Math.max(0, cfg.startAt - Date.now()));
+  const startEpoch = Date.now();
+  const t0 = now();
+  const res = await bulkOf(client, pairsOf(cfg.n, cfg.first ?? 1));
+  const wallMs = now() - t0;
+  return { ...res, wallMs, startEpoch, endEpoch: Date.now(), stats: client.stats() };
+}
+
+// A single click (one markUnread) clickAfterMs after a bulk job of n marks
+// started. The bulk job is then aborted and awaited, so that nothing of it
+// reaches the portal after this returns.
+async function clickDuringBulk(cfg) {
+  const client = await load(loadOptions(cfg));
+  const ac = new AbortController();
+  let settled = 0;
+  const pairs = pairsOf(cfg.n, 1);
+  const job = bulkOf(client, pairs, ac.signal).finally(() => { settled = pairs.length; });
+  await sleep(cfg.clickAfterMs);
+  const queuedAtClick = client.stats().queued;
+  const t = now();
+  let clickCode = null;
+  try {
+    await client.markUnread('chat999999', 100, { signal: AbortSignal.timeout(cfg.clickTimeoutMs) });
+  } catch (err) {
+    clickCode = err?.code ?? String(err);
+  }
+  const clickMs = now() - t;
+  const bulkOkAtClick = client.stats().succeeded - (clickCode === null ? 1 : 0);
+  ac.abort();
+  const bulk = await job;
+  return { clickMs, clickCode, queuedAtClick, bulkOkAtClick, bulkSettled: settled, api: bulk.api, stats: client.stats() };
+}
+
+// The official SDK (its UMD bundle at /sdk/, window.B24Js), loaded once.
+let sdkLoaded;
+function loadSDK() {
+  sdkLoaded ??= new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/sdk/index.min.js';
+    s.onload = () => resolve(window.B24Js);
+    s.onerror = () => reject(new Error('the SDK bundle did not load from /sdk/index.min.js'));
+    document.head.append(s);
+  });
+  return sdkLoaded;
+}
+
+// n marks through the official SDK's explicit batch API
+// (b24.actions.v2.batch.make), 50 commands a chunk, every chunk sent at once.
+async function sdkBatches(cfg) {
+  const B24Js = await loadSDK();
+  const b24 = new B24Js.B24OAuth({
+    applicationToken: '', userId: 1, memberId: 'bench', accessToken: cfg.token, refreshToken: '',
+    expires: Math.floor(Date.now() / 1000) + 3600, expiresIn: 3600, scope: 'im',
+    // The SDK appends "/method" to clientEndpoint.
+    domain: cfg.portal, clientEndpoint: `${cfg.portal}/rest`, serverEndpoint: `${cfg.portal}/rest`, status: 'L',
+  }, { clientId: '', clientSecret: '' });
+  b24.offClientSideWarning();
+  const pairs = pairsOf(cfg.n, cfg.first ?? 1);
+  const chunks = [];
+  for (let i = 0; i < pairs.length; i += 50) chunks.push(pairs.slice(i, i + 50));
+  const codes = {};
+  let ok = 0;
+  if (cfg.startAt !== undefined) await sleep(Math.max(0, cfg.startAt - Date.now()));
+  const startEpoch = Date.now();
+  const t0 = now();
+  await Promise.all(chunks.map(async (chunk) => {
+    const calls = chunk.map(([d, m]) => ['im.dialog.unread', { DIALOG_ID: d, MESSAGE_ID: m }]);
+    try {
+      const res = await b24.actions.v2.batch.make({ calls, options: { isHaltOnError: false, returnAjaxResult: true } });
+      for (const r of res.getData() ?? []) {
+        if (r?.isSuccess) ok++; else count(codes, 'COMMAND_ERROR');
+      }
+    } catch (err) {
+      const code = err?.code ?? 'SDK_ERROR';
+      for (let i = 0; i < chunk.length; i++) count(codes, code);
+      console.error('SDK batch failed', code, err?.message);
+    }
+  }));
+  return { wallMs: now() - t0, ok, codes, api: 'SDK batch', startEpoch, endEpoch: Date.now() };
+}
+
+window.bench = { marks, fetches, startup, roundTrips, bulkMarks, clickDuringBulk, sdkBatches };
 window.benchReady = true;

@@ -1,0 +1,163 @@
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/markunread/markunread/web/devportal"
+)
+
+// The shared budget (js/budget.js) in real tabs of one browser profile:
+// through its SharedWorker and through its Web Locks + BroadcastChannel
+// fallback, two tabs reserving 200 slots each are granted no faster than one
+// leaky bucket allows, and a tab that closes mid-way stops holding budget.
+
+// A fast plan, so that 400 grants take seconds: capacity 40 - ceil(80/4) = 20.
+const (
+	budgetRate  = 80.0
+	budgetBurst = 40
+	budgetCap   = 20
+)
+
+type reserveResult struct {
+	Via   string    `json:"via"`
+	Times []float64 `json:"times"` // epoch ms of each grant
+}
+
+// budgetTabs opens n tabs of the budget test page in one browser context
+// (so they share a SharedWorker and Web Locks), the first one's context
+// owning the others.
+func budgetTabs(t *testing.T, e *env, n int) []context.Context {
+	t.Helper()
+	first := newTab(t, 2*time.Minute)
+	tabs := []context.Context{first}
+	for len(tabs) < n {
+		tab, cancel := chromedp.NewContext(first)
+		t.Cleanup(cancel)
+		tabs = append(tabs, tab)
+	}
+	for _, tab := range tabs {
+		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/budget.html")))
+		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window.budgetReady === true", chromedp.WithPollingTimeout(20*time.Second)))
+		require.NoError(t, err)
+	}
+	return tabs
+}
+
+func reserveMany(ctx context.Context, portal, via string, n int, startAt time.Time) (reserveResult, error) {
+	js := fmt.Sprintf(`window.reserveMany({portal: %q, perSecond: %g, burst: %d, n: %d, via: %q, startAt: %d})`,
+		portal, budgetRate, budgetBurst, n, via, startAt.UnixMilli())
+	return chromedp.Run(ctx, chromedp.Evaluate[reserveResult](js, chromedp.EvalAwaitPromise))
+}
+
+// assertOneBucket checks that the grants, merged, as the tabs received
+// them, never run ahead of the portal's bucket: any run of them fits its
+// burst plus what drained meanwhile. The budget grants within the capacity
+// (the burst less a headroom of a quarter second of drain); the headroom is
+// there for the time a grant takes to reach its tab, and is logged.
+func assertOneBucket(t *testing.T, times []float64) {
+	t.Helper()
+	slices.Sort(times)
+	worst := math.Inf(-1)
+	for i := range times {
+		for j := i; j < len(times); j++ {
+			worst = max(worst, float64(j-i+1)-(times[j]-times[i])/1000*budgetRate)
+		}
+	}
+	t.Logf("most grants received beyond what drained: %.2f (capacity %d, burst %d)", worst, budgetCap, budgetBurst)
+	assert.LessOrEqual(t, worst, float64(budgetBurst), "a run of grants went past the portal's bucket")
+}
+
+func TestBudgetTwoTabsShareOneBucket(t *testing.T) {
+	needBrowser(t)
+	for _, via := range []string{"shared-worker", "leader"} {
+		t.Run(via, func(t *testing.T) {
+			e := newEnv(t, devportal.Config{})
+			tabs := budgetTabs(t, e, 2)
+			startAt := time.Now().Add(time.Second)
+			results := make([]reserveResult, len(tabs))
+			errs := make([]error, len(tabs))
+			var wg sync.WaitGroup
+			for i, tab := range tabs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i], errs[i] = reserveMany(tab, e.portalURL, via, 200, startAt)
+				}()
+			}
+			wg.Wait()
+			var all []float64
+			for i, r := range results {
+				require.NoError(t, errs[i])
+				assert.Equal(t, via, r.Via, "tab %d", i)
+				assert.Len(t, r.Times, 200, "tab %d", i)
+				all = append(all, r.Times...)
+			}
+			assertOneBucket(t, all)
+			slices.Sort(all)
+			// One bucket for both: 400 grants take (400 - capacity) drain steps.
+			span := (all[len(all)-1] - all[0]) / 1000
+			want := float64(400-budgetCap) / budgetRate
+			assert.GreaterOrEqual(t, span, want*0.97, "400 grants in %.2f s: the tabs did not share one bucket", span)
+			assert.Less(t, span, want+2, "400 grants in %.2f s, one bucket allows %.2f s", span, want)
+		})
+	}
+}
+
+func TestBudgetTabThatClosesHoldsNothing(t *testing.T) {
+	needBrowser(t)
+	cases := []struct {
+		name, via     string
+		survivorLeads bool
+	}{
+		{"shared-worker", "shared-worker", false},
+		{"leader closes", "leader", false},
+		{"follower closes", "leader", true},
+	}
+	for _, c := range cases {
+		via := c.via
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, devportal.Config{})
+			tabs := budgetTabs(t, e, 2)
+			if c.survivorLeads {
+				got, err := chromedp.Run(tabs[0], chromedp.Evaluate[string](fmt.Sprintf(
+					`window.reserveOne({portal: %q, perSecond: %g, burst: %d, via: "leader"})`, e.portalURL, budgetRate, budgetBurst),
+					chromedp.EvalAwaitPromise))
+				require.NoError(t, err)
+				require.Equal(t, "leader", got)
+			}
+			startAt := time.Now().Add(time.Second)
+			// The second tab reserves 300 first (and so, unless the other
+			// leads already, leads) and is closed 0.5 s into its grants.
+			closing, closeTab := context.WithCancel(tabs[1])
+			go func() { _, _ = reserveMany(closing, e.portalURL, via, 300, startAt) }()
+			var before int
+			time.AfterFunc(time.Until(startAt)+500*time.Millisecond, func() {
+				before, _ = chromedp.Run(tabs[1], chromedp.Evaluate[int]("window.grantsSoFar ?? 0"))
+				_ = chromedp.Cancel(tabs[1])
+				closeTab()
+			})
+			r, err := reserveMany(tabs[0], e.portalURL, via, 300, startAt.Add(100*time.Millisecond))
+			require.NoError(t, err)
+			require.Len(t, r.Times, 300)
+			assert.Equal(t, via, r.Via)
+			assert.Positive(t, before, "the closing tab was not ahead in line")
+			done := (r.Times[len(r.Times)-1] - float64(startAt.UnixMilli())) / 1000
+			t.Logf("the closing tab got %d grants; the other its last %.2f s after the start", before, done)
+			// Had the closed tab's waiting slots stayed in line, the last
+			// grant would come at (600-20)/80 = 7.25 s; without them at
+			// about (60+300-20)/80 = 4.25 s, plus the time the browser takes
+			// to tell that the tab is gone.
+			assert.Less(t, done, 6.0, "the surviving tab finished %.2f s after the start", done)
+		})
+	}
+}
