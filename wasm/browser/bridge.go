@@ -262,12 +262,13 @@ func (m *module) rejected(e *unread.Error) js.Value {
 	return jsPromise.Call("reject", m.errorValue(e))
 }
 
-// errorValue is the shim's MarkUnreadError for e, or a plain Error should
-// the shim's constructor itself fail.
+// errorValue is the shim's MarkUnreadError for e, or, should the shim's
+// constructor itself fail, a plain Error with the code alone: only the
+// shim knows the tokens to take out of a description.
 func (m *module) errorValue(e *unread.Error) js.Value {
 	var v js.Value
 	if guard("newError", func() { v = m.newError.Invoke(e.Code, e.Description, e.Status, e.Attempts) }) != nil {
-		v = js.Global().Get("Error").New(e.Error())
+		v = js.Global().Get("Error").New(e.Code + " (the shim could not build the error; its description is withheld)")
 	}
 	return v
 }
