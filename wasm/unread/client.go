@@ -52,22 +52,23 @@ const (
 
 // call is one markUnread call, from Mark until it settles.
 type call struct {
-	dialog       DialogID
-	message      MessageID
-	bulk         bool
-	done         chan struct{}
-	err          *Error
-	settled      bool
-	state        callState
-	queuedAt     time.Time
-	notBefore    time.Time     // backing off or held until then
-	attempts     int           // requests made for it
-	free         int           // of them, answered with the portal's limits: they do not count
-	refreshed    bool          // a token refresh was already done for it
-	blockedPause time.Duration // the next probe pause while its method is blocked
-	last         *Error        // what its last attempt came to, for a timeout's description
-	job          *job          // the bulk job it belongs to, if any
-	index        int           // its place in the job
+	dialog        DialogID
+	message       MessageID
+	bulk          bool
+	done          chan struct{}
+	err           *Error
+	settled       bool
+	state         callState
+	queuedAt      time.Time
+	notBefore     time.Time     // backing off or held until then
+	attempts      int           // requests made for it
+	free          int           // of them, answered with the portal's limits: they do not count
+	refreshed     bool          // a token refresh was already done for it
+	blockedPause  time.Duration // the next probe pause while its method is blocked
+	last          *Error        // what its last attempt came to, for a timeout's description
+	awaitingToken bool          // taken into a request that waits for a token
+	job           *job          // the bulk job it belongs to, if any
+	index         int           // its place in the job
 }
 
 type callState uint8

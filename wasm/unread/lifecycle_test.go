@@ -139,3 +139,17 @@ func TestOptionsOutsideTheirBoundsAreRefusedByName(t *testing.T) {
 	assert.Equal(t, 1500*time.Millisecond, cfg.Timeout)
 	assert.NotNil(t, cfg.Set("nonsense", 1))
 }
+
+func TestATimeoutWhileATokenIsAwaitedSaysSo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		auth := &fakeAuth{tokens: []string{"good"}, blockToken: true}
+		c := newTestClient(t, p, Config{Auth: auth, Timeout: 3 * time.Second, RefreshTimeout: 5 * time.Second})
+		err := c.Mark(req(nil, "chat1", 1))
+		require.NotNil(t, err)
+		assert.Equal(t, CodeTimeout, err.Code)
+		assert.Contains(t, err.Description, "gave no token in time")
+		assert.Contains(t, err.Description, "(0 attempts)", "no request left")
+		time.Sleep(3 * time.Second) // the token fetch gives up at its own bound
+	})
+}

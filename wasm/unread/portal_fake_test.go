@@ -148,16 +148,21 @@ func errorAnswer(status int, code, description string) Response {
 
 // fakeAuth hands out tokens from a list; each Refresh moves to the next.
 type fakeAuth struct {
-	mu        sync.Mutex
-	tokens    []string
-	at        int
-	refreshes int
-	block     bool // Refresh never answers (until stop closes)
-	expiresIn time.Duration
-	fail      error
+	mu         sync.Mutex
+	tokens     []string
+	at         int
+	refreshes  int
+	block      bool // Refresh never answers (until stop closes)
+	expiresIn  time.Duration
+	blockToken bool // Token never answers (until stop closes)
+	fail       error
 }
 
 func (a *fakeAuth) Token(stop <-chan struct{}) (Credentials, error) {
+	if a.blockToken {
+		<-stop
+		return Credentials{}, errStopped
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return Credentials{Portal: "https://example.bitrix24.com", AccessToken: a.tokens[a.at], ExpiresIn: a.expiresIn}, nil

@@ -64,7 +64,7 @@ func (c *Client) send(r request) {
 			keys[i] = cmd.key
 		}
 	}
-	c.counted(len(cmds))
+	c.counted(cmds)
 	resp, failure := c.post(url, body)
 	if failure != nil {
 		vs := make([]verdict, len(cmds))
@@ -113,10 +113,17 @@ func (c *Client) post(url, body string) (Response, *verdict) {
 	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+c.portalName(url)+": "+err.Error()), next: backOff}
 }
 
-// counted counts a request of n commands that is leaving now; requests
-// that never left (no token, a refused portal) are not counted.
-func (c *Client) counted(n int) {
+// counted counts a request of cmds that is leaving now, with its token;
+// requests that never left (no token, a refused portal) are not counted.
+func (c *Client) counted(cmds []*command) {
+	n := len(cmds)
 	c.mu.Lock()
+	for _, cmd := range cmds {
+		for _, k := range cmd.calls {
+			k.awaitingToken = false
+			k.attempts++
+		}
+	}
 	c.stats.Requests++
 	c.stats.Commands += n
 	if n > 1 {
@@ -137,7 +144,7 @@ func (c *Client) portalName(url string) string {
 
 // askPlan asks app.info for the portal's plan (docs/bitrix24.md#f-appinfo-license).
 func (c *Client) askPlan(base, token string) {
-	c.counted(0)
+	c.counted(nil)
 	resp, failure := c.post(base+"/rest/app.info", "auth="+escape(token))
 	plan, ok := Plan{}, false
 	if failure == nil {

@@ -121,8 +121,7 @@ func (c *Client) takeLocked(now time.Time, size int) []*command {
 			}
 			cmd.message = min(cmd.message, k.message)
 			cmd.calls = append(cmd.calls, k)
-			k.state = sending
-			k.attempts++
+			k.state, k.awaitingToken = sending, true
 			c.stats.Queued--
 			c.stats.InFlight++
 		}
@@ -280,6 +279,8 @@ func (c *Client) abandoned() {
 func (c *Client) whyLocked(k *call) string {
 	s := ""
 	switch {
+	case k.state == sending && k.awaitingToken:
+		s = "the auth source gave no token in time (a token refresh may not have answered)"
 	case k.state == sending:
 		s = "a request under way did not answer"
 	case k.last != nil && k.last.Code == CodeOperatingLimit:
