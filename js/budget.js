@@ -410,14 +410,27 @@ export function createBudget(portalOrigin, limits, options) {
   return Object.freeze({
     /**
      * Resolves when one request to the portal may go now; it is counted in
-     * the shared bucket. Rejects once the budget is closed.
+     * the shared bucket. Rejects once the budget is closed, or with the
+     * signal's reason when options.signal aborts while it waits (then it
+     * costs nothing).
+     * @param {{signal?: AbortSignal}} [options]
      * @returns {Promise<void>}
      */
-    reserve() {
+    reserve(options) {
       if (closed) return Promise.reject(new Error('markunread budget: closed'));
+      const signal = options === undefined || options === null ? undefined : ownValue(options, 'signal');
+      if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
+        return Promise.reject(new TypeError('markunread budget: options.signal must be an AbortSignal'));
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason);
       const { id, promise } = link.reserve(portal, current);
       mine.add(id);
-      return promise.finally(() => mine.delete(id));
+      const onAbort = () => link.cancel(id, signal.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      return promise.finally(() => {
+        mine.delete(id);
+        signal?.removeEventListener('abort', onAbort);
+      });
     },
     /** The portal answered QUERY_LIMIT_EXCEEDED: fill the shared bucket to the brim. */
     full() {

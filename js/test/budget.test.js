@@ -250,6 +250,21 @@ test('budgets of one page share one bucket per portal, in order, and close rejec
   a.close();
 });
 
+test('an aborted reservation rejects with the reason and costs nothing', async () => {
+  const limits = { perSecond: 10, burst: 3 }; // capacity 2, then one per 100 ms
+  const b = createBudget('https://abort.example', limits, { via: 'page' });
+  await b.reserve();
+  await b.reserve();
+  const ac = new AbortController();
+  const given = b.reserve({ signal: ac.signal });
+  ac.abort(new Error('no longer needed'));
+  await assert.rejects(given, /no longer needed/);
+  await assert.rejects(b.reserve({ signal: AbortSignal.abort(new Error('already')) }), /already/);
+  await assert.rejects(b.reserve({ signal: 'soon' }), TypeError);
+  await b.reserve(); // the line moves on without it
+  b.close();
+});
+
 test('createBudget refuses what is not a portal or a plan', () => {
   assert.throws(() => createBudget('not a url', standard), TypeError);
   assert.throws(() => createBudget(42, standard), TypeError);
