@@ -486,3 +486,51 @@ export function recallPlan(portalOrigin) {
     return null;
   }
 }
+
+// ---- the module's side of the bridge ----------------------------------------
+// The Go core (wasm/browser/budget.go) asks the shim for
+//   budget(portal) -> {reserve(perSecond, burst) -> Promise, full()}
+//   plans          =  {recall(portal) -> {perSecond, burst} | null, remember(portal, perSecond, burst)}
+// These two adapt the API above to that shape.
+
+/**
+ * The module's budget(portal): a shared budget whose reserve takes the plan
+ * the module is using. The first reservation opens the portal's shared
+ * bucket with it (unless another client opened it already); a later change
+ * of plan by this client (it learned one) becomes the bucket's plan for all.
+ * @param {string} portal
+ * @param {{via?: BudgetVia}} [options]
+ */
+export function budgetForModule(portal, options) {
+  let budget = null;
+  let told = null;
+  return Object.freeze({
+    /** @param {number} perSecond @param {number} burst */
+    reserve(perSecond, burst) {
+      try {
+        const plan = checkedLimits({ perSecond, burst });
+        if (budget === null) budget = createBudget(portal, plan, options);
+        else if (told.perSecond !== plan.perSecond || told.burst !== plan.burst) budget.setLimits(plan);
+        told = plan;
+        return budget.reserve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    full() {
+      budget?.full();
+    },
+  });
+}
+
+/** The module's plans store: recallPlan and rememberPlan, never throwing. */
+export const plansForModule = Object.freeze({
+  /** @param {string} portal */
+  recall(portal) {
+    return recallPlan(portal);
+  },
+  /** @param {string} portal @param {number} perSecond @param {number} burst */
+  remember(portal, perSecond, burst) {
+    rememberPlan(portal, { perSecond, burst });
+  },
+});
