@@ -22,7 +22,7 @@ import (
 
 // Portal plans as the emulator runs them.
 var (
-	standardPlan   = devportal.Config{Rate: 2, Burst: 50}
+	standardPlan = devportal.Config{Rate: 2, Burst: 50}
 	// An enterprise portal says so in app.info's LICENSE, as a real one does.
 	enterprisePlan = devportal.Config{Rate: 5, Burst: 250, License: "ru_ent250"}
 )
