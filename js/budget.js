@@ -505,14 +505,17 @@ export function budgetForModule(portal, options) {
   let budget = null;
   let told = null;
   return Object.freeze({
-    /** @param {number} perSecond @param {number} burst */
-    reserve(perSecond, burst) {
+    /**
+     * @param {number} perSecond @param {number} burst
+     * @param {AbortSignal} [signal] gives the reservation up while it waits
+     */
+    reserve(perSecond, burst, signal) {
       try {
         const plan = checkedLimits({ perSecond, burst });
         if (budget === null) budget = createBudget(portal, plan, options);
         else if (told.perSecond !== plan.perSecond || told.burst !== plan.burst) budget.setLimits(plan);
         told = plan;
-        return budget.reserve();
+        return budget.reserve(signal === undefined ? undefined : { signal });
       } catch (err) {
         return Promise.reject(err);
       }

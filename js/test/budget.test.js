@@ -279,6 +279,7 @@ test('the module\'s budget(portal) opens the shared bucket with its first plan',
   for (let i = 0; i < 3; i++) await mod.reserve(10, 4); // capacity 1: one now, then one per 100 ms
   assert.ok(performance.now() - t0 >= 195, 'the first plan opened the shared bucket');
   await assert.rejects(mod.reserve(0, 4), TypeError);
+  await assert.rejects(mod.reserve(10, 4, AbortSignal.abort(new Error('stopped'))), /stopped/);
   // A learned plan (the ledger tests pin what it does to the bucket) and a
   // full portal go through; the other client still draws on the same bucket.
   mod.full();
