@@ -410,14 +410,27 @@ export function createBudget(portalOrigin, limits, options) {
   return Object.freeze({
     /**
      * Resolves when one request to the portal may go now; it is counted in
-     * the shared bucket. Rejects once the budget is closed.
+     * the shared bucket. Rejects once the budget is closed, or with the
+     * signal's reason when options.signal aborts while it waits (then it
+     * costs nothing).
+     * @param {{signal?: AbortSignal}} [options]
      * @returns {Promise<void>}
      */
-    reserve() {
+    reserve(options) {
       if (closed) return Promise.reject(new Error('markunread budget: closed'));
+      const signal = options === undefined || options === null ? undefined : ownValue(options, 'signal');
+      if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
+        return Promise.reject(new TypeError('markunread budget: options.signal must be an AbortSignal'));
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason);
       const { id, promise } = link.reserve(portal, current);
       mine.add(id);
-      return promise.finally(() => mine.delete(id));
+      const onAbort = () => link.cancel(id, signal.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      return promise.finally(() => {
+        mine.delete(id);
+        signal?.removeEventListener('abort', onAbort);
+      });
     },
     /** The portal answered QUERY_LIMIT_EXCEEDED: fill the shared bucket to the brim. */
     full() {
@@ -473,3 +486,54 @@ export function recallPlan(portalOrigin) {
     return null;
   }
 }
+
+// ---- the module's side of the bridge ----------------------------------------
+// The Go core (wasm/browser/budget.go) asks the shim for
+//   budget(portal) -> {reserve(perSecond, burst) -> Promise, full()}
+//   plans          =  {recall(portal) -> {perSecond, burst} | null, remember(portal, perSecond, burst)}
+// These two adapt the API above to that shape.
+
+/**
+ * The module's budget(portal): a shared budget whose reserve takes the plan
+ * the module is using. The first reservation opens the portal's shared
+ * bucket with it (unless another client opened it already); a later change
+ * of plan by this client (it learned one) becomes the bucket's plan for all.
+ * @param {string} portal
+ * @param {{via?: BudgetVia}} [options]
+ */
+export function budgetForModule(portal, options) {
+  let budget = null;
+  let told = null;
+  return Object.freeze({
+    /**
+     * @param {number} perSecond @param {number} burst
+     * @param {AbortSignal} [signal] gives the reservation up while it waits
+     */
+    reserve(perSecond, burst, signal) {
+      try {
+        const plan = checkedLimits({ perSecond, burst });
+        if (budget === null) budget = createBudget(portal, plan, options);
+        else if (told.perSecond !== plan.perSecond || told.burst !== plan.burst) budget.setLimits(plan);
+        told = plan;
+        return budget.reserve(signal === undefined ? undefined : { signal });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    full() {
+      budget?.full();
+    },
+  });
+}
+
+/** The module's plans store: recallPlan and rememberPlan, never throwing. */
+export const plansForModule = Object.freeze({
+  /** @param {string} portal */
+  recall(portal) {
+    return recallPlan(portal);
+  },
+  /** @param {string} portal @param {number} perSecond @param {number} burst */
+  remember(portal, perSecond, burst) {
+    rememberPlan(portal, { perSecond, burst });
+  },
+});

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BudgetHub, BudgetLedger, LeakyBucket, capacity, parseLimits } from '../budget-core.js';
-import { createBudget, rememberPlan, recallPlan } from '../budget.js';
+import { budgetForModule, createBudget, plansForModule, rememberPlan, recallPlan } from '../budget.js';
 
 const standard = { perSecond: 2, burst: 50 };
 
@@ -250,9 +250,54 @@ test('budgets of one page share one bucket per portal, in order, and close rejec
   a.close();
 });
 
+test('an aborted reservation rejects with the reason and costs nothing', async () => {
+  const limits = { perSecond: 10, burst: 3 }; // capacity 2, then one per 100 ms
+  const b = createBudget('https://abort.example', limits, { via: 'page' });
+  await b.reserve();
+  await b.reserve();
+  const ac = new AbortController();
+  const given = b.reserve({ signal: ac.signal });
+  ac.abort(new Error('no longer needed'));
+  await assert.rejects(given, /no longer needed/);
+  await assert.rejects(b.reserve({ signal: AbortSignal.abort(new Error('already')) }), /already/);
+  await assert.rejects(b.reserve({ signal: 'soon' }), TypeError);
+  await b.reserve(); // the line moves on without it
+  b.close();
+});
+
 test('createBudget refuses what is not a portal or a plan', () => {
   assert.throws(() => createBudget('not a url', standard), TypeError);
   assert.throws(() => createBudget(42, standard), TypeError);
   assert.throws(() => createBudget('https://p.example', { perSecond: 2 }), TypeError);
   assert.throws(() => createBudget('https://p.example', standard, { via: 'carrier pigeon' }), TypeError);
+});
+
+test('the module\'s budget(portal) opens the shared bucket with its first plan', async () => {
+  const mod = budgetForModule('https://module.example', { via: 'page' });
+  const other = createBudget('https://module.example', { perSecond: 2, burst: 50 }, { via: 'page' });
+  const t0 = performance.now();
+  for (let i = 0; i < 3; i++) await mod.reserve(10, 4); // capacity 1: one now, then one per 100 ms
+  assert.ok(performance.now() - t0 >= 195, 'the first plan opened the shared bucket');
+  await assert.rejects(mod.reserve(0, 4), TypeError);
+  await assert.rejects(mod.reserve(10, 4, AbortSignal.abort(new Error('stopped'))), /stopped/);
+  // A learned plan (the ledger tests pin what it does to the bucket) and a
+  // full portal go through; the other client still draws on the same bucket.
+  mod.full();
+  await mod.reserve(1000, 2000);
+  await other.reserve();
+  other.close();
+});
+
+test('the module\'s plans store remembers per portal and never throws', () => {
+  const s = memoryStorage();
+  withStorage({ value: s }, () => {
+    assert.equal(plansForModule.recall('https://m.example'), null);
+    plansForModule.remember('https://m.example', 5, 250);
+    assert.deepEqual(plansForModule.recall('https://m.example'), { perSecond: 5, burst: 250 });
+    assert.doesNotThrow(() => plansForModule.remember('https://m.example', NaN, 1));
+  });
+  withStorage({ get() { throw new DOMException('blocked', 'SecurityError'); } }, () => {
+    assert.equal(plansForModule.recall('https://m.example'), null);
+    assert.doesNotThrow(() => plansForModule.remember('https://m.example', 5, 250));
+  });
 });

@@ -22,8 +22,9 @@ import (
 
 // Portal plans as the emulator runs them.
 var (
-	standardPlan   = devportal.Config{Rate: 2, Burst: 50}
-	enterprisePlan = devportal.Config{Rate: 5, Burst: 250}
+	standardPlan = devportal.Config{Rate: 2, Burst: 50}
+	// An enterprise portal says so in app.info's LICENSE, as a real one does.
+	enterprisePlan = devportal.Config{Rate: 5, Burst: 250, License: "ru_ent250"}
 )
 
 // limits is the module's limits option as the page passes it to load().
@@ -108,10 +109,18 @@ func (b *bench) bulk(ctx context.Context, j bulkJob) (jobRun, error) {
 	if j.sdk {
 		fn = "sdkBatches"
 	}
-	// Far enough ahead for every tab to have loaded the module. The portal
-	// is reset just before, so that a prefilled bucket has not drained by
-	// the time the job starts.
-	startAt := time.Now().Add(time.Duration(j.tabs) * 1500 * time.Millisecond)
+	for i, tab := range tabs {
+		arg := map[string]any{"sdk": j.sdk, "portal": b.portalURL, "token": b.token}
+		if j.limits != nil {
+			arg["limits"] = j.limits
+		}
+		if _, err := call[bool](tab, time.Minute, "prepare", arg); err != nil {
+			return jobRun{}, fmt.Errorf("tab %d: %w", i+1, err)
+		}
+	}
+	// Every tab is ready: they start together. The portal is reset just
+	// before, so that a prefilled bucket has not drained by then.
+	startAt := time.Now().Add(300*time.Millisecond + time.Duration(j.tabs)*50*time.Millisecond)
 	b.portal.Reset(j.plan)
 	resetAt := time.AfterFunc(time.Until(startAt)-5*time.Millisecond, func() { b.portal.Reset(j.plan) })
 	defer resetAt.Stop()
