@@ -7,7 +7,7 @@
 // js/wasm_exec.module.js): the page's global names stay exactly as they were.
 import { Go, goGlobal } from './wasm_exec.js';
 import { resolveAuth, ownCopy, own, randomKey } from './auth.js';
-import { createBudget, rememberPlan, recallPlan } from './budget.js';
+import { budgetForModule, plansForModule } from './budget.js';
 
 // Loading bounds. A download may be slow, but one that delivers no byte for
 // DOWNLOAD_STALL_MS has stalled; compiling and starting have fixed bounds.
@@ -180,7 +180,6 @@ class ModuleState {
   error = null;
   pending = new Set();
   finalStats = null;
-  budgets = [];
   closing = null;
   exited = null; // settles when the Go program ends
   #secrets = [];
@@ -237,7 +236,6 @@ class ModuleState {
           this.fail(cause);
         }
       }
-      for (const b of this.budgets) b.close();
       await this.exited;
       this.fail(new Error('closed'));
     })();
@@ -311,14 +309,14 @@ export async function load(options) {
     options: moduleOptions(opts, env),
     fetch: (url, init) => module.gate(opts.fetch(url, init)),
     auth: authForModule(auth, module),
-    plans: nullObject({
-      recall: (portal) => {
-        const plan = recallPlan(portal);
-        return plan ? nullObject({ perSecond: plan.perSecond, burst: plan.burst }) : null;
-      },
-      remember: (portal, perSecond, burst) => { rememberPlan(portal, { perSecond, burst }); },
-    }),
-    budget: (portal) => sharedBudget(portal, module),
+    plans: plansForModule,
+    budget: (portal) => {
+      const budget = budgetForModule(portal);
+      return nullObject({
+        reserve: (perSecond, burst) => module.gate(budget.reserve(perSecond, burst)),
+        full: () => budget.full(),
+      });
+    },
     newError: (code, description, status, attempts) => withoutStack(() => new MarkUnreadError(String(code), module.redact(description), status, attempts)),
     onSettle: (dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight) => client?.dispatchEvent(
       new CustomEvent('progress', { detail: { dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight } }),
@@ -379,29 +377,6 @@ function moduleOptions(opts, env) {
     if (opts[name] !== undefined) out[name] = opts[name];
   }
   return out;
-}
-
-// The budget the app's clients share for portal (budget.js), opened with
-// the first plan the module reserves under, and told of a new one.
-function sharedBudget(portal, module) {
-  let budget = null;
-  let plan = '';
-  return nullObject({
-    reserve(perSecond, burst) {
-      const limits = { perSecond, burst };
-      if (!budget) {
-        budget = createBudget(portal, limits);
-        module.budgets.push(budget);
-      } else if (plan !== `${perSecond}/${burst}`) {
-        budget.setLimits(limits);
-      }
-      plan = `${perSecond}/${burst}`;
-      return module.gate(budget.reserve());
-    },
-    full() {
-      budget?.full();
-    },
-  });
 }
 
 // Hands a log event to the page's onLog as a frozen plain object; a throw
