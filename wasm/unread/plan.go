@@ -107,11 +107,13 @@ func (c *Client) setPlanLocked(plan Plan, now time.Time, how string) {
 }
 
 // demotePlanLocked: a request beyond a standard portal's bucket, on a plan
-// larger than the standard one (told or learned), met a full bucket.
+// larger than the standard one (told or learned) that no such request has
+// yet confirmed, met a full bucket.
 // Whatever app.info or the page said, the client never again goes over the
 // standard plan's limit in its life: a busy Enterprise portal then runs
 // slower, a standard one is never flooded. A 503 to a request within the
-// standard bucket is someone else's load, and changes no plan.
+// standard bucket, or after the plan was confirmed, is someone else's
+// load, and changes no plan.
 func (c *Client) demotePlanLocked(now time.Time) {
 	if c.pacer.Plan().Burst > StandardPlan.Burst {
 		c.setPlanLocked(StandardPlan, now, "the portal refused a request beyond the standard plan")

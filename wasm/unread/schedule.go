@@ -138,6 +138,7 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 	cmds := r.cmds
 	now := time.Now()
 	c.mu.Lock()
+	confirmed := c.pacer.confirmed // before this answer could change it
 	c.pacer.Ended(len(cmds), reached)
 	envelope := method
 	if len(cmds) > 1 {
@@ -202,7 +203,7 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 	if full {
 		c.stats.Status503++
 		c.pacer.Full(now)
-		if r.beyond {
+		if r.beyond && !confirmed {
 			c.demotePlanLocked(now)
 		}
 		c.log(LogEvent{Kind: LogBucketFull, Code: CodeQueryLimit, Text: "the portal's bucket was full: sending slows to its drain rate", Wait: c.pacer.bucket.Delay(now)})
