@@ -516,9 +516,9 @@ type startupResult struct {
 	FetchMs         float64 `json:"fetchMs"`
 }
 
-// floorRefusal is how the shim refuses the floor's api (it has no stats):
+// floorRefusal is how the shim refuses the floor's api (it has only markUnread):
 // the moment the floor was ready.
-const floorRefusal = "ready gave no markUnread/stats"
+const floorRefusal = "the module is not the version this shim expects"
 
 func (b *bench) startup(ctx context.Context, o options) error {
 	fmt.Fprintf(b.out, "\n== 2. Start-up: load() called -> settled, %d cold page loads each (new incognito context per load, no-store; one discarded warm-up each; module and floor alternate)\n", o.loads)
