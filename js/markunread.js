@@ -314,7 +314,10 @@ export async function load(options) {
   module.exited = go.run(instance).then(
     () => module.fail(new Error('the Go program exited')),
     (cause) => module.fail(cause),
-  ).then(notReady);
+  ).then((err) => {
+    stopTimers(go);
+    notReady(err);
+  });
 
   let timer;
   try {
@@ -408,6 +411,18 @@ function authForModule(source, module) {
   const out = nullObject({ token: ask(() => source.token()) });
   if (typeof source.refresh === 'function') out.refresh = ask(() => source.refresh());
   return out;
+}
+
+// Once the Go program has ended, the timers it had asked wasm_exec.js for
+// (its sleeps and timeouts) would still fire, keep Node's event loop alive
+// until then, and throw "Go program has already exited" into the page.
+// wasm_exec.js keeps them in _scheduledTimeouts (the toolchain's file, of
+// the same Go version as the module: see js/wasm_exec.module.js).
+function stopTimers(go) {
+  const timers = go._scheduledTimeouts;
+  if (!(timers instanceof Map)) return;
+  for (const timer of timers.values()) clearTimeout(timer);
+  timers.clear();
 }
 
 // The module's errors carry no stack trace: it would show only the module's
