@@ -91,8 +91,10 @@ export class MarkUnreadClient extends EventTarget {
    * call, in their own queue (bulkQueueSize), so a bulk job never delays a
    * click nor makes it fail with QUEUE_FULL. Resolves, once every pair has
    * settled, to one outcome per pair, in order: {dialogId, messageId, ok}
-   * and, when ok is false, error (a MarkUnreadError). It rejects only when
-   * the module itself fails or the client is closed.
+   * and, when ok is false, error (a MarkUnreadError). A close() during the
+   * job settles the pairs not yet done with CLIENT_CLOSED (the outcomes say
+   * which were marked before); it rejects only when the module itself
+   * fails, or when called on a closed client.
    * @param {Array<[string|number, number|string] | {dialogId: string|number, messageId: number|string}>} pairs
    * @param {{signal?: AbortSignal, onProgress?: (p: {done: number, total: number, succeeded: number, failed: number}) => void}} [options]
    */
@@ -315,7 +317,7 @@ export async function load(options) {
     () => module.fail(new Error('the Go program exited')),
     (cause) => module.fail(cause),
   ).then((err) => {
-    stopTimers(go);
+    quiet(go);
     notReady(err);
   });
 
@@ -415,14 +417,19 @@ function authForModule(source, module) {
 
 // Once the Go program has ended, the timers it had asked wasm_exec.js for
 // (its sleeps and timeouts) would still fire, keep Node's event loop alive
-// until then, and throw "Go program has already exited" into the page.
-// wasm_exec.js keeps them in _scheduledTimeouts (the toolchain's file, of
-// the same Go version as the module: see js/wasm_exec.module.js).
-function stopTimers(go) {
+// until then, and throw "Go program has already exited" into the page; so
+// would a callback of the module that something of the page still holds
+// (an auth source's promise answering late). The timers are cleared, and
+// an event for the ended program is dropped. These are wasm_exec.js's own
+// fields (the toolchain's file, of the same Go version as the module: see
+// js/wasm_exec.module.js); the shim already settled every pending call.
+function quiet(go) {
   const timers = go._scheduledTimeouts;
-  if (!(timers instanceof Map)) return;
-  for (const timer of timers.values()) clearTimeout(timer);
-  timers.clear();
+  if (timers instanceof Map) {
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+  }
+  if (go.exited === true) go._resume = () => {};
 }
 
 // The module's errors carry no stack trace: it would show only the module's

@@ -16,6 +16,10 @@ type Client struct {
 	closing *Stop
 	wake    chan struct{}
 	stopped chan struct{}
+	// sending counts requests under way: Close waits for them, so that no
+	// request of the client is left touching the page (a fetch's callbacks)
+	// once it returns.
+	sending sync.WaitGroup
 
 	logMu   sync.Mutex
 	logs    []LogEvent // waiting for forwardLogs
@@ -241,12 +245,14 @@ func (c *Client) statsLocked() Stats {
 
 // Close stops the client: calls not yet settled fail with CLIENT_CLOSED,
 // requests under way are cancelled, and later calls fail at once. Close
-// waits for the dispatcher; it may be called more than once.
+// waits for the dispatcher and the requests under way (each ends soon after
+// its cancel: see Transport); it may be called more than once.
 func (c *Client) Close() {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		<-c.stopped
+		c.sending.Wait()
 		return
 	}
 	c.closed = true
@@ -261,6 +267,7 @@ func (c *Client) Close() {
 	c.closing.Fire(newError(CodeClosed, "the client was closed"))
 	c.report(done...)
 	<-c.stopped
+	c.sending.Wait() // each ends soon after closing fires (Transport's promise)
 }
 
 // settleLocked settles k once; later settlements are ignored (and give

@@ -15,7 +15,11 @@ func (c *Client) dispatch() {
 		cmds, send, wait := c.nextLocked(time.Now())
 		c.mu.Unlock()
 		if send {
-			go c.send(cmds)
+			c.sending.Add(1)
+			go func() {
+				defer c.sending.Done()
+				c.send(cmds)
+			}()
 			continue
 		}
 		var alarm *time.Timer
