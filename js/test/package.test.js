@@ -15,7 +15,6 @@ const { MARKUNREAD_APP_URL: appURL, MARKUNREAD_PORTAL_URL: portalURL, MARKUNREAD
 
 describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE: run through make test-js' }, () => {
   let project;
-  let client;
 
   before(() => {
     project = mkdtempSync(join(tmpdir(), 'markunread-pkg-'));
@@ -25,13 +24,11 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
 
   after(() => {
     if (project) rmSync(project, { recursive: true, force: true });
-    // A loaded Go program keeps Node's event loop alive; end once reported.
-    if (client) setTimeout(() => process.exit(), 200).unref();
   });
 
   test('installs the module, the shim, wasm_exec.js and the types', () => {
     const dir = join(project, 'node_modules', 'markunread');
-    for (const file of ['markunread.js', 'auth.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md', 'LICENSE']) {
+    for (const file of ['markunread.js', 'auth.js', 'budget.js', 'budget-core.js', 'markunread-budget-worker.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md', 'LICENSE']) {
       assert.ok(existsSync(join(dir, file)), `${file} is in the package`);
     }
     const wasm = readFileSync(join(dir, 'markunread.wasm'));
@@ -48,7 +45,7 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     assert.equal(Object.keys(root)[0], 'types', 'types comes first in the "." export, as TypeScript requires');
     assert.equal(root.types, './markunread.d.ts');
     assert.equal(pkg.exports['./markunread.wasm'], './markunread.wasm', 'bundlers and servers can reach the module by name');
-    for (const file of ['markunread.js', 'auth.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'LICENSE']) {
+    for (const file of ['markunread.js', 'auth.js', 'budget.js', 'budget-core.js', 'markunread-budget-worker.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'LICENSE']) {
       assert.ok(pkg.files.includes(file), `files lists ${file}`);
     }
     assert.deepEqual(pkg.sideEffects, ['./wasm_exec.js'], 'only wasm_exec.js (it defines globalThis.Go) has side effects');
@@ -59,7 +56,8 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     // Nothing beyond what a user needs: no tests, no sources of the build.
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
     assert.deepEqual(listing, [
-      'package/LICENSE', 'package/README.md', 'package/auth.js', 'package/markunread.d.ts', 'package/markunread.js',
+      'package/LICENSE', 'package/README.md', 'package/auth.js', 'package/budget-core.js', 'package/budget.js',
+      'package/markunread-budget-worker.js', 'package/markunread.d.ts', 'package/markunread.js',
       'package/markunread.wasm', 'package/markunread.wasm.br', 'package/markunread.wasm.gz', 'package/package.json', 'package/wasm_exec.js',
     ]);
   });
@@ -84,7 +82,7 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     const { load } = await import(pathToFileURL(join(project, 'probe.js')));
     // Node's fetch cannot read file: URLs, so the same build is fetched from
     // the emulator's app origin, which serves dist/.
-    client = await load({
+    const client = await load({
       wasmUrl: `${appURL}/dist/markunread.wasm`,
       auth: { domain: new URL(portalURL).host, accessToken: token },
       portal: portalURL,
@@ -92,5 +90,6 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     assert.equal(await client.markUnread('sg77', 3), true);
     const state = await (await fetch(`${portalURL}/devportal/state`)).json();
     assert.equal(state.unread.sg77, 3);
+    await client.close();
   });
 });
