@@ -70,9 +70,10 @@ fuzz:
 	done
 
 # node:test's mock timers are still "experimental" in Node 20: the warning says
-# nothing about this project, so it is not printed.
+# nothing about this project, so it is not printed. The files run one after
+# the other: several reset the one emulator (its plan, a prefilled bucket).
 test-js: package
-	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --disable-warning=ExperimentalWarning --test js/test/
+	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --disable-warning=ExperimentalWarning --test --test-concurrency=1 js/test/
 
 # The npm package, from dist/: bin/markunread-VERSION.tgz.
 VERSION = $(shell node -p "require('./js/package.json').version")

@@ -49,10 +49,12 @@ export class MarkUnreadError extends Error {
   attempts: number | undefined;
 }
 
-/** Credentials handed to the module: the portal's base URL and an access token. */
+/** Credentials handed to the module: the portal's base URL, an access token and, when the source says, its life. */
 export interface Credentials {
   portal: string;
   accessToken: string;
+  /** Seconds the token has left when given; the module refreshes it shortly before. */
+  expiresIn?: number;
 }
 
 /** An explicit token source. */
@@ -90,23 +92,27 @@ export interface LoadOptions {
   wasmUrl?: string | URL;
   /**
    * Where tokens come from. Default: window.BX24 if the page has it, else the
-   * portal's postMessage protocol when the page is a portal app iframe, else
-   * none (calls reject with NO_AUTH).
+   * portal's postMessage protocol when the page is a portal app iframe; with
+   * none of these, load() rejects with NO_AUTH.
    */
   auth?: AuthSource;
-  /** The portal's base URL, overriding the one the auth source gives. Plain http only for loopback hosts. */
+  /** The portal's base URL, overriding the one the auth source gives. Plain http only for loopback hosts; otherwise load() rejects with INVALID_PORTAL. */
   portal?: string | URL;
   /**
-   * The local request budget; it mirrors the portal's leaky bucket. Default
-   * {perSecond: 2, burst: 50}. perSecond: 0.01 to 1000; burst: an integer, 1 to 10000.
+   * The portal's bucket, which the module paces its requests by. Default:
+   * learned from the portal, starting at {perSecond: 2, burst: 50}.
+   * perSecond: 0.01 to 1000; burst: an integer, 1 to 10000. Out of bounds,
+   * load() rejects with a TypeError.
    */
   limits?: { perSecond?: number; burst?: number };
   /** Pack waiting calls into one `batch` request. Default true. */
   batch?: boolean;
   /** A call that has not settled after this long rejects with TIMEOUT. Default 120000; 1 to 86400000 (24 h). */
   timeoutMs?: number;
-  /** Calls waiting beyond this many reject at once with QUEUE_FULL. Default 10000; an integer, 1 to 1000000. */
+  /** markUnread calls waiting beyond this many reject at once with QUEUE_FULL. Default 10000; an integer, 1 to 1000000. */
   queueSize?: number;
+  /** markMany pairs waiting beyond this many fail with QUEUE_FULL; their own queue. Default 100000; an integer, 1 to 10000000. */
+  bulkQueueSize?: number;
   /** Requests made for one call before it fails. Default 6; an integer, 1 to 100. */
   maxAttempts?: number;
   /**
@@ -114,6 +120,36 @@ export interface LoadOptions {
    * its AbortSignal is given up on 2 s after the abort (counted in stats().abandoned).
    */
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** Hears of what the module does that no call shows: retries, a full bucket, waits, refreshes. Never given a token. */
+  onLog?: (event: MarkUnreadLogEvent) => void;
+}
+
+/** One thing the module did that no call shows (a frozen object). */
+export interface MarkUnreadLogEvent {
+  readonly kind: 'retry' | 'bucket-full' | 'blocked' | 'refresh' | 'plan' | 'abandoned' | (string & {});
+  /** A sentence for people; never a token. */
+  readonly message: string;
+  /** The portal's or the module's code behind it. */
+  readonly code?: MarkUnreadErrorCode;
+  /** How long sending waits because of it. */
+  readonly waitMs?: number;
+  /** Commands concerned. */
+  readonly commands?: number;
+}
+
+/** A pair for markMany: [dialogId, messageId] or {dialogId, messageId}. */
+export type MarkPair = readonly [string | number, number | string] | { dialogId: string | number; messageId: number | string };
+
+/** The outcome of one markMany pair, in the order given. */
+export type MarkOutcome =
+  | { dialogId: string | number; messageId: number | string; ok: true }
+  | { dialogId: string | number; messageId: number | string; ok: false; error: MarkUnreadError };
+
+export interface MarkManyOptions {
+  /** Aborting it cancels the pairs not yet sent; they fail with ABORTED. */
+  signal?: AbortSignal;
+  /** Called as each pair settles. */
+  onProgress?: (progress: { done: number; total: number; succeeded: number; failed: number }) => void;
 }
 
 export interface MarkUnreadOptions {
@@ -121,19 +157,16 @@ export interface MarkUnreadOptions {
   signal?: AbortSignal;
 }
 
-/** The detail of a `progress` event: the call that settled, and the totals after it. */
-export interface MarkUnreadProgress {
+/** The detail of a `progress` event: the call that settled, and every counter of stats() after it. */
+export interface MarkUnreadProgress extends MarkUnreadStats {
   /** The dialog as sent (lower case); null for a call whose arguments were refused. */
   dialogId: string | null;
   messageId: number | null;
   ok: boolean;
   /** The error code when ok is false; null otherwise. */
   code: MarkUnreadErrorCode | null;
-  settled: number;
-  succeeded: number;
-  failed: number;
-  queued: number;
-  inFlight: number;
+  /** Whether the call was a pair of a markMany job. */
+  bulk: boolean;
 }
 
 export interface MarkUnreadStats {
@@ -146,11 +179,11 @@ export interface MarkUnreadStats {
   inFlight: number;
   status503: number;
   status429: number;
+  /** Requests aborted whose fetch had still not settled 2 s later, given up on so their calls could settle. */
+  abandoned: number;
   settled: number;
   succeeded: number;
   failed: number;
-  /** Requests aborted whose fetch had still not settled 2 s later, given up on so their calls could settle. */
-  abandoned: number;
 }
 
 export interface MarkUnreadEventMap {
@@ -166,7 +199,21 @@ export class MarkUnreadClient extends EventTarget {
    * @param messageId the first message to mark unread: an integer > 0, or its plain decimal string
    */
   markUnread(dialogId: string | number, messageId: number | string, options?: MarkUnreadOptions): Promise<true>;
-  /** Counters since load(). Throws MarkUnreadError (INTERNAL_ERROR) once the module has stopped. */
+  /**
+   * Marks many pairs as one bulk job, behind every markUnread call and in its
+   * own queue (bulkQueueSize), so it never delays a click. Resolves to one
+   * outcome per pair, in order; a close() during the job fails the pairs not
+   * yet done with CLIENT_CLOSED. Rejects only when the module fails or the
+   * client was already closed.
+   */
+  markMany(pairs: readonly MarkPair[], options?: MarkManyOptions): Promise<MarkOutcome[]>;
+  /**
+   * Closes the client: pending calls reject with CLIENT_CLOSED, later calls at
+   * once, the module's Go program ends and leaves nothing running. Resolves
+   * when it has ended. stats() keeps its last figures.
+   */
+  close(): Promise<void>;
+  /** Counters since load(), kept after close(). Throws MarkUnreadError (INTERNAL_ERROR) once the module has failed. */
   stats(): MarkUnreadStats;
 
   addEventListener<K extends keyof MarkUnreadEventMap>(
@@ -186,7 +233,9 @@ export class MarkUnreadClient extends EventTarget {
 /**
  * Instantiates the module; resolves when it is ready. Rejects with a TypeError
  * naming the option for invalid options (only the options object's own
- * properties are read), and with an Error naming the step that failed or
+ * properties are read; a number out of its bounds gets the module's message),
+ * with a MarkUnreadError NO_AUTH when there is no auth source at all or
+ * INVALID_PORTAL for an unusable options.portal, and with an Error naming the step that failed or
  * stalled: no answer or no byte of the .wasm for 10 s, compiling for 30 s
  * after the last byte, starting for 20 s.
  */

@@ -91,8 +91,10 @@ export class MarkUnreadClient extends EventTarget {
    * call, in their own queue (bulkQueueSize), so a bulk job never delays a
    * click nor makes it fail with QUEUE_FULL. Resolves, once every pair has
    * settled, to one outcome per pair, in order: {dialogId, messageId, ok}
-   * and, when ok is false, error (a MarkUnreadError). It rejects only when
-   * the module itself fails or the client is closed.
+   * and, when ok is false, error (a MarkUnreadError). A close() during the
+   * job settles the pairs not yet done with CLIENT_CLOSED (the outcomes say
+   * which were marked before); it rejects only when the module itself
+   * fails, or when called on a closed client.
    * @param {Array<[string|number, number|string] | {dialogId: string|number, messageId: number|string}>} pairs
    * @param {{signal?: AbortSignal, onProgress?: (p: {done: number, total: number, succeeded: number, failed: number}) => void}} [options]
    */
@@ -197,19 +199,6 @@ class ModuleState {
     return this.error;
   }
 
-  goExited = false;
-
-  // The promise Go waits on for p: it settles as p does while the Go
-  // program runs, and never once it has ended.
-  gate(p) {
-    return new Promise((resolve, reject) => {
-      Promise.resolve(p).then(
-        (value) => { if (!this.goExited) resolve(value); },
-        (err) => { if (!this.goExited) reject(err); },
-      );
-    });
-  }
-
   // A promise for a module call that keeps only the call's reject, and only
   // until it settles, so nothing of a settled call stays reachable.
   track(call) {
@@ -286,16 +275,24 @@ export async function load(options) {
     throw new Error('markunread: wasm_exec.js did not give Go; serve the wasm_exec.js of this build beside markunread.js');
   }
   const go = new Go();
-  // Once the Go program has ended, nothing may call into it: a callback
-  // would throw "Go program has already exited" into the page, and a timer
-  // it scheduled would fire into nothing. go.exit runs as it ends, before
-  // any other JavaScript: from then on the promises handed to Go never
-  // settle (see gate), and its last timers are cleared.
+  // Once the Go program has ended, nothing may call into it: a callback of
+  // the module that the page still holds (a fetch or an auth source
+  // answering late) would throw "Go program has already exited" into the
+  // page, and a timer it had asked for would fire into nothing and keep
+  // Node's event loop alive until then. go.exit runs as the program ends,
+  // before any other JavaScript: it clears those timers and turns later
+  // events for the program into nothing. _scheduledTimeouts and _resume
+  // are wasm_exec.js's own (the toolchain's file, of the same Go version as
+  // the module: see js/wasm_exec.module.js); every pending call of the shim
+  // is settled by then.
   const exit = go.exit;
   go.exit = (code) => {
-    module.goExited = true;
-    for (const t of go._scheduledTimeouts?.values() ?? []) clearTimeout(t);
-    go._scheduledTimeouts?.clear();
+    const timers = go._scheduledTimeouts;
+    if (timers instanceof Map) {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    }
+    go._resume = () => {};
     exit.call(go, code);
   };
   const instance = await instantiate(opts.wasmUrl, go.importObject);
@@ -307,16 +304,10 @@ export async function load(options) {
   // polluted Object.prototype is invisible to Go's Get too.
   const bridge = nullObject({
     options: moduleOptions(opts, env),
-    fetch: (url, init) => module.gate(opts.fetch(url, init)),
+    fetch: opts.fetch,
     auth: authForModule(auth, module),
     plans: plansForModule,
-    budget: (portal) => {
-      const budget = budgetForModule(portal);
-      return nullObject({
-        reserve: (perSecond, burst) => module.gate(budget.reserve(perSecond, burst)),
-        full: () => budget.full(),
-      });
-    },
+    budget: budgetForModule,
     newError: (code, description, status, attempts) => withoutStack(() => new MarkUnreadError(String(code), module.redact(description), status, attempts)),
     onSettle: (dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight) => client?.dispatchEvent(
       new CustomEvent('progress', { detail: { dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight } }),
@@ -407,8 +398,8 @@ function authForModule(source, module) {
     if (typeof c.expiresIn === 'number') out.expiresIn = c.expiresIn;
     return out;
   };
-  const out = nullObject({ token: () => module.gate(ask(() => source.token())()) });
-  if (typeof source.refresh === 'function') out.refresh = () => module.gate(ask(() => source.refresh())());
+  const out = nullObject({ token: ask(() => source.token()) });
+  if (typeof source.refresh === 'function') out.refresh = ask(() => source.refresh());
   return out;
 }
 

@@ -34,6 +34,24 @@ async function usage(): Promise<void> {
     }
   }
 
+  const outcomes = await client.markMany([['chat29', 12], { dialogId: 256, messageId: '3' }], {
+    signal: new AbortController().signal,
+    onProgress: ({ done, total }) => void (done / total),
+  });
+  for (const o of outcomes) {
+    if (!o.ok) {
+      const why: MarkUnreadErrorCode = o.error.code;
+      void why;
+    }
+  }
+  const logged = await load({ auth: { domain: 'example.bitrix24.com', accessToken: 't' }, bulkQueueSize: 50_000, onLog: (e) => void [e.kind, e.message, e.waitMs] });
+  const closed: Promise<void> = logged.close();
+  await closed;
+  const abandoned: number = stats.abandoned;
+  void abandoned;
+
+  // @ts-expect-error markMany takes pairs, not dialog ids
+  await client.markMany(['chat29']);
   // @ts-expect-error the dialog id is a string or a number
   await client.markUnread(['chat29'], 12);
   // @ts-expect-error limits take numbers

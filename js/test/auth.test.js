@@ -28,26 +28,17 @@ describe('explicit {domain, accessToken, refresh?}', () => {
     assert.equal((await auth.token()).accessToken, 't2');
   });
 
-  test('concurrent refresh() calls share one refresh', async () => {
+  test('each refresh() is one call of the page\'s refresh (one refresh at a time is the module\'s rule)', async () => {
     let calls = 0;
-    let release;
     const auth = resolveAuth({
       domain: 'example.bitrix24.com',
       accessToken: 't1',
-      refresh: () => { calls++; return new Promise((resolve) => { release = () => resolve({ accessToken: `t${calls + 1}` }); }); },
+      refresh: async () => { calls++; return { accessToken: `t${calls + 1}` }; },
     }, {});
-    const both = Promise.all([auth.refresh(), auth.refresh(), auth.refresh()]);
-    await tick();
-    release();
-    const results = await both;
-    assert.equal(calls, 1);
-    assert.deepEqual(results.map((r) => r.accessToken), ['t2', 't2', 't2']);
-    // The next refresh after the shared one settles is a new one.
-    const next = auth.refresh();
-    await tick();
-    release();
-    assert.equal((await next).accessToken, 't3');
+    assert.equal((await auth.refresh()).accessToken, 't2');
+    assert.equal((await auth.refresh()).accessToken, 't3');
     assert.equal(calls, 2);
+    assert.equal((await auth.token()).accessToken, 't3');
   });
 
   test('a refresh that gives no accessToken rejects', async () => {
@@ -56,7 +47,7 @@ describe('explicit {domain, accessToken, refresh?}', () => {
     assert.equal((await auth.token()).accessToken, 't1');
   });
 
-  test('a refresh that never answers times out', async () => {
+  test('a refresh that never answers is cleaned up after the adapter\'s own bound', async () => {
     const auth = resolveAuth({ domain: 'e.com', accessToken: 't1', refresh: () => new Promise(() => {}) }, {}, { timeoutMs: 20 });
     await assert.rejects(auth.refresh(), /did not answer within 20 ms/);
   });
@@ -91,7 +82,7 @@ describe('BX24', () => {
     const bx = fakeBX24();
     const auth = resolveAuth(bx, {});
     const [a, b] = await Promise.all([auth.token(), auth.token()]);
-    assert.deepEqual(a, { portal: 'https://example.bitrix24.com', accessToken: 'a1' });
+    assert.deepEqual(a, { portal: 'https://example.bitrix24.com', accessToken: 'a1', expiresIn: undefined });
     assert.deepEqual(b, a);
     assert.equal(bx.inits, 1);
   });
@@ -108,18 +99,28 @@ describe('BX24', () => {
     const token = auth.token();
     while (bx.refreshes === 0) await tick();
     bx.answerRefresh();
-    assert.deepEqual(await token, { portal: 'https://example.bitrix24.com', accessToken: 'a2' });
+    assert.deepEqual(await token, { portal: 'https://example.bitrix24.com', accessToken: 'a2', expiresIn: undefined });
   });
 
-  test('concurrent refresh() calls share one refreshAuth', async () => {
+  test('expires_in (seconds, a number or a decimal string) reaches the module as expiresIn', async () => {
+    const bx = fakeBX24({ auth: { access_token: 'a1', expires_in: '1800', domain: 'example.bitrix24.com' } });
+    assert.equal((await resolveAuth(bx, {}).token()).expiresIn, 1800);
+    const after = fakeBX24({ auth: { access_token: 'a1', expires_in: 0, domain: 'example.bitrix24.com' } });
+    assert.equal((await resolveAuth(after, {}).token()).expiresIn, undefined, 'no life left is no figure: the module finds out from the portal');
+  });
+
+  test('each refresh() is one BX24.refreshAuth (one refresh at a time is the module\'s rule)', async () => {
     const bx = fakeBX24();
     const auth = resolveAuth(bx, {});
-    const all = Promise.all([auth.refresh(), auth.refresh()]);
+    const first = auth.refresh();
     while (bx.refreshes === 0) await tick();
-    await tick();
     bx.answerRefresh();
-    assert.deepEqual((await all).map((c) => c.accessToken), ['a2', 'a2']);
-    assert.equal(bx.refreshes, 1);
+    assert.equal((await first).accessToken, 'a2');
+    const second = auth.refresh();
+    while (bx.refreshes === 1) await tick();
+    bx.answerRefresh();
+    assert.equal((await second).accessToken, 'a2');
+    assert.equal(bx.refreshes, 2);
   });
 
   test('the protocol of a bare domain comes from window.name inside the portal iframe', async () => {
@@ -162,7 +163,7 @@ function fakeB24Frame({ initialized = true, data = { access_token: 'b1', refresh
 describe('@bitrix24/b24jssdk B24Frame', () => {
   test('token() uses auth.getAuthData()', async () => {
     const { frame } = fakeB24Frame();
-    assert.deepEqual(await resolveAuth(frame, {}).token(), { portal: 'https://example.bitrix24.com', accessToken: 'b1' });
+    assert.deepEqual(await resolveAuth(frame, {}).token(), { portal: 'https://example.bitrix24.com', accessToken: 'b1', expiresIn: 3600 });
   });
 
   test('the auth manager itself is accepted too', async () => {
@@ -176,12 +177,12 @@ describe('@bitrix24/b24jssdk B24Frame', () => {
     assert.equal((await resolveAuth(frame, {}).token()).accessToken, 'b2');
   });
 
-  test('concurrent refresh() calls share one auth.refreshAuth()', async () => {
+  test('each refresh() is one auth.refreshAuth() and gives its expires_in', async () => {
     const { frame, manager } = fakeB24Frame();
     const auth = resolveAuth(frame, {});
-    const results = await Promise.all([auth.refresh(), auth.refresh(), auth.refresh()]);
-    assert.equal(manager.refreshes, 1);
-    assert.deepEqual(results.map((r) => r.accessToken), ['b2', 'b2', 'b2']);
+    assert.deepEqual(await auth.refresh(), { portal: 'https://example.bitrix24.com', accessToken: 'b2', expiresIn: 3600 });
+    assert.equal((await auth.refresh()).accessToken, 'b3');
+    assert.equal(manager.refreshes, 2);
   });
 
   test('a bare domain falls back to getTargetOrigin()', async () => {
@@ -228,7 +229,7 @@ describe('portal postMessage protocol', () => {
     assert.match(f.sent[0].data, /^getInitData:[0-9a-f]{32}:sid42$/);
     assert.equal(f.sent[0].targetOrigin, 'https://example.bitrix24.com');
     f.reply(0, INIT);
-    assert.deepEqual(await token, { portal: 'https://example.bitrix24.com', accessToken: 'p1' });
+    assert.deepEqual(await token, { portal: 'https://example.bitrix24.com', accessToken: 'p1', expiresIn: 3600 });
     assert.equal(f.listeners.size, 0, 'the listener is removed when nothing is pending');
   });
 
@@ -294,33 +295,31 @@ describe('portal postMessage protocol', () => {
     await assert.rejects(token, /invalid JSON/);
   });
 
-  test('concurrent token() and refresh() calls share one request each', async () => {
+  test('concurrent token() calls before the first answer share one getInitData', async () => {
     const f = fakeFrame();
     const auth = resolveAuth(undefined, f.env);
     const tokens = Promise.all([auth.token(), auth.token()]);
     await f.waitSent(1);
-    f.reply(0, INIT);
-    await tokens;
-    const refreshes = Promise.all([auth.refresh(), auth.refresh(), auth.refresh()]);
-    await f.waitSent(2);
     await tick();
-    assert.equal(f.sent.length, 2);
-    f.reply(1, { AUTH_ID: 'p2', REFRESH_ID: 'r2', AUTH_EXPIRES: '3600' });
-    assert.deepEqual((await refreshes).map((c) => c.accessToken), ['p2', 'p2', 'p2']);
+    assert.equal(f.sent.length, 1);
+    f.reply(0, INIT);
+    assert.deepEqual((await tokens).map((c) => c.accessToken), ['p1', 'p1']);
   });
 
-  test('a token known to be expired is refreshed before use', async () => {
+  test('AUTH_EXPIRES reaches the module as expiresIn; token() itself never refreshes (early refresh is the module\'s)', async () => {
     const f = fakeFrame();
     const auth = resolveAuth(undefined, f.env);
     const first = auth.token();
     await f.waitSent(1);
     f.reply(0, { ...INIT, AUTH_EXPIRES: '0' });
-    await first;
-    const second = auth.token();
+    assert.equal((await first).expiresIn, undefined);
+    assert.equal((await auth.token()).accessToken, 'p1');
+    assert.equal(f.sent.length, 1, 'no refreshAuth was sent');
+    const refreshed = auth.refresh();
     await f.waitSent(2);
     assert.match(f.sent[1].data, /^refreshAuth:/);
-    f.reply(1, { AUTH_ID: 'p2', REFRESH_ID: 'r2', AUTH_EXPIRES: '3600' });
-    assert.equal((await second).accessToken, 'p2');
+    f.reply(1, { AUTH_ID: 'p2', REFRESH_ID: 'r2', AUTH_EXPIRES: '1800' });
+    assert.deepEqual(await refreshed, { portal: 'https://example.bitrix24.com', accessToken: 'p2', expiresIn: 1800 });
   });
 
   test('not a portal iframe: no source', () => {
@@ -366,7 +365,7 @@ describe('the portal origin from window.name is normalised once', () => {
       assert.equal(f.sent[0].targetOrigin, origin);
       // event.origin is what the browser serialises: lower case, punycode.
       f.reply(0, { ...INIT, DOMAIN: undefined }, { origin });
-      assert.deepEqual(await token, { portal: origin, accessToken: 'p1' });
+      assert.deepEqual(await token, { portal: origin, accessToken: 'p1', expiresIn: 3600 });
     });
   }
 });
@@ -389,7 +388,7 @@ describe('a polluted Object.prototype changes nothing', () => {
       const refreshed = auth.refresh();
       await f.waitSent(2);
       f.reply(1, { AUTH_ID: 'p2', REFRESH_ID: 'r2', AUTH_EXPIRES: '3600' }); // no own DOMAIN, as the portal answers
-      assert.deepEqual(await refreshed, { portal: 'https://example.bitrix24.com', accessToken: 'p2' });
+      assert.deepEqual(await refreshed, { portal: 'https://example.bitrix24.com', accessToken: 'p2', expiresIn: 3600 });
     } finally {
       clean();
     }
@@ -418,7 +417,7 @@ describe('a polluted Object.prototype changes nothing', () => {
     const clean = pollute({ domain: 'attacker.example' });
     try {
       const auth = resolveAuth(bx, { parent: {}, name: 'example.bitrix24.com|1|sid' });
-      assert.deepEqual(await auth.token(), { portal: 'https://example.bitrix24.com', accessToken: 'a1' });
+      assert.deepEqual(await auth.token(), { portal: 'https://example.bitrix24.com', accessToken: 'a1', expiresIn: undefined });
     } finally {
       clean();
     }

@@ -19,8 +19,8 @@ const realFetch = globalThis.fetch;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'markunread-shim-'));
   copyFileSync(join(jsDir, 'markunread.js'), join(dir, 'markunread.js'));
-  copyFileSync(join(jsDir, 'auth.js'), join(dir, 'auth.js'));
-    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  for (const file of ['auth.js', 'budget.js', 'budget-core.js']) copyFileSync(join(jsDir, file), join(dir, file));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(join(dir, 'wasm_exec.js'), `
     export const goGlobal = {};
     export class Go {
@@ -52,9 +52,12 @@ function fakeModule({ api, callReady = true } = {}) {
   const seen = {};
   let exit;
   const calls = [];
-  const theApi = api ?? {
+  const theApi = {
     markUnread: (...args) => { calls.push(args); return Promise.resolve(true); },
-    stats: () => ({ requests: 1, batches: 0, commands: 1, retries: 0, refreshes: 0, queued: 0, inFlight: 0, status503: 0, status429: 0, settled: 1, succeeded: 1, failed: 0 }),
+    markMany: (...args) => { calls.push(args); return Promise.resolve(args[0].map(() => true)); },
+    stats: () => ({ requests: 1, settled: 1 }),
+    close: () => { seen.closed = true; setImmediate(() => exit()); },
+    ...api,
   };
   globalThis.fakeGo = {
     run(go, instance, goGlobal) {
@@ -63,6 +66,7 @@ function fakeModule({ api, callReady = true } = {}) {
       seen.key = go.env.MARKUNREAD_BRIDGE;
       seen.goGlobal = goGlobal;
       seen.bridge = goGlobal[seen.key];
+      seen.options = { ...seen.bridge.options };
       if (callReady) seen.bridge.ready(theApi);
       return new Promise((resolve) => { exit = resolve; });
     },
@@ -90,31 +94,26 @@ describe('MarkUnreadError', () => {
   });
 });
 
+// What the shim refuses itself, synchronously within load(): types and
+// names. Numeric bounds are the module's (wasm/unread/config.go Options):
+// integration.test.js checks load() rejects with its messages.
 describe('load() option validation', () => {
   const cases = [
     ['options not an object', 5, /options must be an object/],
     ['unknown option', { limit: {} }, /unknown option "limit"/],
-    ['negative perSecond', { limits: { perSecond: -1 } }, /limits.perSecond must be a positive number/],
-    ['zero perSecond', { limits: { perSecond: 0 } }, /limits.perSecond/],
-    ['fractional burst', { limits: { burst: 1.5 } }, /limits.burst must be a positive integer/],
+    ['an inherited-looking unknown option', { debug: true }, /unknown option "debug"/],
+    ['a string perSecond', { limits: { perSecond: '2' } }, /options.limits.perSecond must be a number, got 2/],
     ['unknown limit', { limits: { perMinute: 5 } }, /unknown option "limits.perMinute"/],
     ['limits not an object', { limits: 3 }, /limits must be an object/],
     ['batch not a boolean', { batch: 'yes' }, /batch must be true or false/],
-    ['zero timeout', { timeoutMs: 0 }, /timeoutMs/],
-    ['infinite timeout', { timeoutMs: Infinity }, /timeoutMs/],
-    ['string queueSize', { queueSize: '10' }, /queueSize must be a positive integer/],
-    ['NaN maxAttempts', { maxAttempts: NaN }, /maxAttempts/],
+    ['infinite timeout', { timeoutMs: Infinity }, /options.timeoutMs must be a number, got Infinity/],
+    ['string queueSize', { queueSize: '10' }, /options.queueSize must be a number, got 10/],
+    ['boolean bulkQueueSize', { bulkQueueSize: true }, /options.bulkQueueSize must be a number/],
+    ['NaN maxAttempts', { maxAttempts: NaN }, /options.maxAttempts must be a number, got NaN/],
     ['fetch not a function', { fetch: 'fetch' }, /fetch must be a function/],
-    ['a timeout below 1 ms', { timeoutMs: 1e-7 }, /options.timeoutMs must be between 1 and 86400000, got 1e-7/],
-    ['a timeout beyond a day', { timeoutMs: 9.2e12 }, /options.timeoutMs must be between 1 and 86400000/],
-    ['a rate that never drains', { limits: { perSecond: 1e-300, burst: 1 } }, /options.limits.perSecond must be between 0.01 and 1000/],
-    ['a rate beyond 1000/s', { limits: { perSecond: 5000 } }, /options.limits.perSecond must be between 0.01 and 1000/],
-    ['a burst beyond 10000', { limits: { burst: 1e6 } }, /options.limits.burst must be between 1 and 10000/],
-    ['a queue beyond a million', { queueSize: 1e7 }, /options.queueSize must be between 1 and 1000000/],
-    ['more than 100 attempts', { maxAttempts: 1000 }, /options.maxAttempts must be between 1 and 100/],
+    ['onLog not a function', { onLog: {} }, /onLog must be a function/],
     ['wasmUrl not a URL', { wasmUrl: 5 }, /wasmUrl must be a string or a URL/],
-    ['portal without scheme', { portal: 'example.bitrix24.com' }, /portal must start with https:\/\//],
-    ['portal not http', { portal: 'ftp://example.com' }, /portal must start with https:\/\//],
+    ['portal not a string', { portal: 443 }, /portal must be a URL string/],
     ['auth without token', { auth: { domain: 'e.com' } }, /accessToken/],
     ['auth a string', { auth: 'token' }, /auth must be an object/],
   ];
@@ -125,7 +124,15 @@ describe('load() option validation', () => {
       assert.equal(requested.length, 0, 'nothing is fetched for invalid options');
     });
   }
+
+  test('load() with no auth source at all rejects with NO_AUTH before fetching the module', async () => {
+    const requested = serveWasm();
+    await assert.rejects(load(), (err) => err instanceof MarkUnreadError && err.code === 'NO_AUTH' && /no auth source/.test(err.description));
+    assert.equal(requested.length, 0);
+  });
 });
+
+const AUTH = { domain: 'example.bitrix24.com', accessToken: 't' };
 
 describe('load()', () => {
   test('builds the bridge as doc.go specifies and removes the global once ready', async () => {
@@ -152,11 +159,12 @@ describe('load()', () => {
     for (const o of [bridge, bridge.options, bridge.auth, await bridge.auth.token()]) {
       assert.equal(Object.getPrototypeOf(o), null);
     }
-    assert.deepEqual({ ...bridge.options }, {
-      perSecond: 5, burst: 50, batch: false, timeoutMs: 120000, queueSize: 10000, maxAttempts: 6, pageSecure: false,
-    });
+    // Only what the page gave, under the names of the module's option list.
+    assert.deepEqual(m.seen.options, { 'limits.perSecond': 5, batch: false, pageSecure: false });
     assert.equal(bridge.fetch, pageFetch);
     assert.deepEqual({ ...await bridge.auth.token() }, { portal: 'https://example.bitrix24.com', accessToken: 't' });
+    assert.equal(bridge.auth.refresh, undefined, 'a plain source without refresh gives the module none');
+    assert.equal(bridge.onLog, undefined, 'no onLog, no log events');
     const err = bridge.newError('MESSAGE_ID_ERROR', 'Message ID can\'t be empty', 400, 1);
     assert.ok(err instanceof MarkUnreadError);
     assert.equal(err.status, 400);
@@ -179,33 +187,62 @@ describe('load()', () => {
   test('every load() uses a fresh bridge key', async () => {
     serveWasm();
     const a = fakeModule();
-    await load();
+    await load({ auth: AUTH });
     const b = fakeModule();
-    await load();
+    await load({ auth: AUTH });
     assert.notEqual(a.seen.key, b.seen.key);
   });
 
-  test('defaults: the wasm beside the shim, the page fetch, no auth, pageSecure from the origin', async () => {
+  test('defaults: the wasm beside the shim, the page fetch, pageSecure from the origin, no numbers (the module\'s defaults hold)', async () => {
     const requested = serveWasm();
     const m = fakeModule();
     globalThis.origin = 'https://app.example';
     try {
-      await load();
+      await load({ auth: AUTH });
     } finally {
       delete globalThis.origin;
     }
     assert.equal(requested[0], pathToFileURL(join(dir, 'markunread.wasm')).href);
-    assert.equal(m.seen.bridge.auth, null);
     assert.equal(typeof m.seen.bridge.fetch, 'function');
-    assert.equal(m.seen.bridge.options.pageSecure, true);
-    assert.equal('portal' in m.seen.bridge.options, false);
+    assert.deepEqual(m.seen.options, { pageSecure: true, batch: true });
+  });
+
+  test('every numeric option the page gave reaches the module as given, out of bounds or not', async () => {
+    serveWasm();
+    const m = fakeModule();
+    await load({ auth: AUTH, limits: { perSecond: 1e-300, burst: 1.5 }, timeoutMs: 1e-7, queueSize: 3, bulkQueueSize: 7, maxAttempts: 1000 });
+    assert.deepEqual(m.seen.options, {
+      pageSecure: false, batch: true, 'limits.perSecond': 1e-300, 'limits.burst': 1.5, timeoutMs: 1e-7, queueSize: 3, bulkQueueSize: 7, maxAttempts: 1000,
+    });
+  });
+
+  test('the module\'s refusal rejects load(): BAD_OPTION as a TypeError, INVALID_PORTAL as a MarkUnreadError', async () => {
+    serveWasm();
+    const refusing = (code, description) => ({
+      run(go, instance, goGlobal) {
+        goGlobal[go.env.MARKUNREAD_BRIDGE].refuse(code, description);
+        return Promise.resolve(); // the Go program ends after refusing
+      },
+    });
+    globalThis.fakeGo = refusing('BAD_OPTION', 'options.timeoutMs must be a number from 1 to 86400000, not 1e-07');
+    await assert.rejects(load({ auth: AUTH, timeoutMs: 1e-7 }),
+      (err) => err instanceof TypeError && err.message === 'markunread: options.timeoutMs must be a number from 1 to 86400000, not 1e-07');
+    globalThis.fakeGo = refusing('INVALID_PORTAL', 'plain http is allowed only for loopback hosts');
+    await assert.rejects(load({ auth: AUTH, portal: 'http://example.com' }),
+      (err) => err instanceof MarkUnreadError && err.code === 'INVALID_PORTAL' && /loopback/.test(err.description));
+  });
+
+  test('a module without markMany or close is refused as another version', async () => {
+    serveWasm();
+    fakeModule({ api: { markMany: undefined } });
+    await assert.rejects(load({ auth: AUTH }), /not the version this shim expects/);
   });
 
   test('options.portal reaches the module, which lets it override the auth source', async () => {
     serveWasm();
     const m = fakeModule();
     await load({ auth: { domain: 'example.bitrix24.com', accessToken: 't' }, portal: 'http://127.0.0.1:9/' });
-    assert.equal(m.seen.bridge.options.portal, 'http://127.0.0.1:9');
+    assert.equal(m.seen.options.portal, 'http://127.0.0.1:9/', 'as given: the module parses and checks it');
     assert.deepEqual({ ...await m.seen.bridge.auth.token() }, { portal: 'https://example.bitrix24.com', accessToken: 't' });
   });
 
@@ -213,7 +250,7 @@ describe('load()', () => {
     serveWasm({ type: 'application/octet-stream' });
     fakeModule();
     const warn = t.mock.method(console, 'warn', () => {});
-    await load();
+    await load({ auth: AUTH });
     assert.equal(warn.mock.callCount(), 1);
     assert.match(warn.mock.calls[0].arguments[0], /serve \.wasm files as application\/wasm/);
   });
@@ -221,28 +258,28 @@ describe('load()', () => {
   test('a wasm that cannot be fetched rejects with a clear Error', async () => {
     serveWasm({ status: 404 });
     fakeModule();
-    await assert.rejects(load({ wasmUrl: 'https://app.example/x.wasm' }), /cannot fetch https:\/\/app.example\/x.wasm: HTTP 404/);
+    await assert.rejects(load({ auth: AUTH, wasmUrl: 'https://app.example/x.wasm' }), /cannot fetch https:\/\/app.example\/x.wasm: HTTP 404/);
     globalThis.fetch = async () => { throw new TypeError('Failed to fetch'); };
-    await assert.rejects(load(), /cannot fetch .*: Failed to fetch/);
+    await assert.rejects(load({ auth: AUTH }), /cannot fetch .*: Failed to fetch/);
   });
 
   test('bytes that are not wasm reject with a clear Error', async () => {
     serveWasm({ bytes: new TextEncoder().encode('<html>oops</html>') });
     fakeModule();
-    await assert.rejects(load(), /cannot instantiate/);
+    await assert.rejects(load({ auth: AUTH }), /cannot instantiate/);
   });
 
   test('a Go program that exits before ready rejects load()', async () => {
     serveWasm();
     globalThis.fakeGo = { run: async () => {} };
-    await assert.rejects(load(), /stopped while starting/);
+    await assert.rejects(load({ auth: AUTH }), /stopped while starting/);
   });
 
   test('a module that never calls ready rejects load() after a bound', async (t) => {
     serveWasm();
     fakeModule({ callReady: false });
     t.mock.timers.enable({ apis: ['setTimeout'] });
-    const loading = load();
+    const loading = load({ auth: AUTH });
     let outcome;
     loading.catch((err) => { outcome = err; });
     for (let i = 0; i < 50 && !outcome; i++) {
@@ -257,7 +294,7 @@ describe('client', () => {
   async function loaded(opts) {
     serveWasm();
     const m = fakeModule(opts);
-    const client = await load();
+    const client = await load({ auth: AUTH, ...opts?.load });
     return { client, ...m };
   }
 
@@ -272,17 +309,17 @@ describe('client', () => {
 
   test('a MarkUnreadError from the module reaches the caller as is', async () => {
     const err = new MarkUnreadError('DIALOG_ID_EMPTY', 'Dialog ID can\'t be empty', 0, 0);
-    const { client } = await loaded({ api: { markUnread: () => Promise.reject(err), stats: () => ({}) } });
+    const { client } = await loaded({ api: { markUnread: () => Promise.reject(err) } });
     await assert.rejects(client.markUnread('x y', 1), (e) => e === err);
   });
 
-  test('an already aborted signal rejects with ABORTED without reaching the module', async () => {
+  test('an already aborted signal goes to the module, which refuses and counts the call (integration.test.js)', async () => {
     const { client, calls } = await loaded();
     const ctl = new AbortController();
     ctl.abort(new Error('user left'));
-    await assert.rejects(client.markUnread('chat29', 12, { signal: ctl.signal }),
-      (e) => e instanceof MarkUnreadError && e.code === 'ABORTED' && /user left/.test(e.description));
-    assert.equal(calls.length, 0);
+    await client.markUnread('chat29', 12, { signal: ctl.signal });
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0][2], ctl.signal);
   });
 
   test('a third argument that is not an options object rejects with a TypeError', async () => {
@@ -294,9 +331,10 @@ describe('client', () => {
     assert.equal(calls.length, 0);
   });
 
-  test('stats() gives the module counters', async () => {
-    const { client } = await loaded();
-    assert.deepEqual(Object.keys(client.stats()).sort(), ['batches', 'commands', 'failed', 'inFlight', 'queued', 'refreshes', 'requests', 'retries', 'settled', 'status429', 'status503', 'succeeded']);
+  test('stats() gives the module\'s counters as it gives them (their names are unread.Stats.Fields)', async () => {
+    const figures = { requests: 3, abandoned: 1 };
+    const { client } = await loaded({ api: { stats: () => figures } });
+    assert.equal(client.stats(), figures);
   });
 
   test('onSettle dispatches a progress event with the settled call as detail', async () => {
@@ -312,7 +350,7 @@ describe('client', () => {
 
   test('once the Go program exits, pending and later calls reject with INTERNAL_ERROR', async () => {
     const pending = new Promise(() => {});
-    const { client, exit } = await loaded({ api: { markUnread: () => pending, stats: () => ({}) } });
+    const { client, exit } = await loaded({ api: { markUnread: () => pending } });
     const call = client.markUnread('chat29', 12);
     exit();
     await assert.rejects(call, (e) => e instanceof MarkUnreadError && e.code === 'INTERNAL_ERROR');
@@ -324,14 +362,85 @@ describe('client', () => {
 
   test('a module that throws instead of rejecting gives INTERNAL_ERROR, now and after', async () => {
     let calls = 0;
-    const { client } = await loaded({ api: { markUnread: () => { calls++; throw new Error('Go program has already exited'); }, stats: () => ({}) } });
+    const { client } = await loaded({ api: { markUnread: () => { calls++; throw new Error('Go program has already exited'); } } });
     await assert.rejects(client.markUnread('chat29', 12), (e) => e.code === 'INTERNAL_ERROR' && /already exited/.test(e.description));
     await assert.rejects(client.markUnread('chat29', 12), (e) => e.code === 'INTERNAL_ERROR');
     assert.equal(calls, 1);
   });
 
   test('a rejection that is not a MarkUnreadError is wrapped as INTERNAL_ERROR', async () => {
-    const { client } = await loaded({ api: { markUnread: () => Promise.reject(new Error('boom')), stats: () => ({}) } });
+    const { client } = await loaded({ api: { markUnread: () => Promise.reject(new Error('boom')) } });
     await assert.rejects(client.markUnread('chat29', 12), (e) => e instanceof MarkUnreadError && e.code === 'INTERNAL_ERROR' && e.cause?.message === 'boom');
+  });
+
+  test('markMany hands the module the pairs as two arrays, in order, both shapes accepted', async () => {
+    const { client, calls } = await loaded();
+    const ctl = new AbortController();
+    const results = await client.markMany([['chat1', 5], { dialogId: 'chat2', messageId: '6' }, [7]], { signal: ctl.signal });
+    assert.deepEqual(calls[0].slice(0, 3), [['chat1', 'chat2', 7], [5, '6', undefined], ctl.signal]);
+    assert.deepEqual(results, [
+      { dialogId: 'chat1', messageId: 5, ok: true },
+      { dialogId: 'chat2', messageId: '6', ok: true },
+      { dialogId: 7, messageId: undefined, ok: true },
+    ]);
+  });
+
+  test('markMany maps each outcome to {dialogId, messageId, ok, error?} and counts progress', async () => {
+    const bad = new MarkUnreadError('MESSAGE_ID_ERROR', 'Message ID can\'t be empty', 0, 0);
+    const { client } = await loaded({
+      api: {
+        markMany: (dialogs, messages, signal, onEach) => {
+          onEach(1, false);
+          onEach(0, true);
+          return Promise.resolve([true, bad]);
+        },
+      },
+    });
+    const progress = [];
+    const results = await client.markMany([['chat1', 1], ['chat2', -1]], { onProgress: (p) => progress.push(p) });
+    assert.deepEqual(results, [
+      { dialogId: 'chat1', messageId: 1, ok: true },
+      { dialogId: 'chat2', messageId: -1, ok: false, error: bad },
+    ]);
+    assert.deepEqual(progress, [
+      { done: 1, total: 2, succeeded: 0, failed: 1 },
+      { done: 2, total: 2, succeeded: 1, failed: 1 },
+    ]);
+  });
+
+  test('markMany refuses what is not a list, or options of the wrong type, with a TypeError', async () => {
+    const { client, calls } = await loaded();
+    await assert.rejects(client.markMany('chat1'), /pairs must be an array/);
+    await assert.rejects(client.markMany([], 5), /second argument of markMany must be an object/);
+    await assert.rejects(client.markMany([], { onProgress: 'yes' }), /onProgress must be a function/);
+    await assert.rejects(client.markMany([], { signal: {} }), /signal must be an AbortSignal/);
+    assert.equal(calls.length, 0);
+  });
+
+  test('close(): pending calls reject CLIENT_CLOSED, later ones at once, stats() keeps its last figures', async () => {
+    const { client, seen } = await loaded({ api: { markUnread: () => new Promise(() => {}), stats: () => ({ requests: 4, settled: 2 }) } });
+    const pending = client.markUnread('chat29', 12);
+    const closing = client.close();
+    assert.ok(closing instanceof Promise);
+    await closing;
+    assert.equal(seen.closed, true, 'the module was told to close');
+    await assert.rejects(pending, (e) => e instanceof MarkUnreadError && e.code === 'CLIENT_CLOSED');
+    await assert.rejects(client.markUnread('chat29', 13), (e) => e.code === 'CLIENT_CLOSED');
+    await assert.rejects(client.markMany([['chat29', 13]]), (e) => e.code === 'CLIENT_CLOSED');
+    assert.deepEqual(client.stats(), { requests: 4, settled: 2 });
+    assert.equal(client.close(), closing, 'a second close() is the first one');
+  });
+
+  test('onLog gets each event as a frozen plain object, tokens redacted, only the named fields', async () => {
+    const events = [];
+    const { seen } = await loaded({ load: { onLog: (e) => events.push(e), auth: { domain: 'example.bitrix24.com', accessToken: 'secret-token-0123456789' } } });
+    await seen.bridge.auth.token();
+    seen.bridge.onLog({ kind: 'retry', message: 'again with auth=secret-token-0123456789', code: 'QUERY_LIMIT_EXCEEDED', waitMs: 500, commands: 3, extra: 'x' });
+    seen.bridge.onLog({ kind: 'refresh', message: 'refreshing' });
+    assert.deepEqual(events, [
+      { kind: 'retry', message: 'again with auth=[redacted]', code: 'QUERY_LIMIT_EXCEEDED', waitMs: 500, commands: 3 },
+      { kind: 'refresh', message: 'refreshing' },
+    ]);
+    assert.ok(events.every(Object.isFrozen));
   });
 });

@@ -15,7 +15,6 @@ const { MARKUNREAD_APP_URL: appURL, MARKUNREAD_PORTAL_URL: portalURL, MARKUNREAD
 
 describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE: run through make test-js' }, () => {
   let project;
-  let client;
 
   before(() => {
     project = mkdtempSync(join(tmpdir(), 'markunread-pkg-'));
@@ -25,13 +24,11 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
 
   after(() => {
     if (project) rmSync(project, { recursive: true, force: true });
-    // A loaded Go program keeps Node's event loop alive; end once reported.
-    if (client) setTimeout(() => process.exit(), 200).unref();
   });
 
   test('installs the module, the shim, wasm_exec.js and the types', () => {
     const dir = join(project, 'node_modules', 'markunread');
-    for (const file of ['markunread.js', 'auth.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md', 'LICENSE']) {
+    for (const file of ['markunread.js', 'auth.js', 'budget.js', 'budget-core.js', 'markunread-budget-worker.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md', 'LICENSE']) {
       assert.ok(existsSync(join(dir, file)), `${file} is in the package`);
     }
     const wasm = readFileSync(join(dir, 'markunread.wasm'));
@@ -85,7 +82,7 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     const { load } = await import(pathToFileURL(join(project, 'probe.js')));
     // Node's fetch cannot read file: URLs, so the same build is fetched from
     // the emulator's app origin, which serves dist/.
-    client = await load({
+    const client = await load({
       wasmUrl: `${appURL}/dist/markunread.wasm`,
       auth: { domain: new URL(portalURL).host, accessToken: token },
       portal: portalURL,
@@ -93,5 +90,6 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     assert.equal(await client.markUnread('sg77', 3), true);
     const state = await (await fetch(`${portalURL}/devportal/state`)).json();
     assert.equal(state.unread.sg77, 3);
+    await client.close();
   });
 });

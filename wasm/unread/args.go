@@ -175,7 +175,12 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
+// formatNumber writes f as people read it: whole numbers below 1e15 in
+// plain digits (86400000, not 8.64e+07), the rest in Go's shortest form.
 func formatNumber(f float64) string {
+	if f > -1e15 && f < 1e15 && f == float64(int64(f)) {
+		return strconv.FormatInt(int64(f), 10)
+	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 

@@ -70,6 +70,25 @@ func TestATokenNearItsExpiryIsRefreshedBeforeUse(t *testing.T) {
 	})
 }
 
+func TestAShortLivedTokenIsRefreshedAtHalfItsLifeNotOnEveryUse(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.token = "first"
+		auth := &fakeAuth{tokens: []string{"first", "second"}, expiresIn: 5 * time.Second}
+		c := newTestClient(t, p, Config{Auth: auth, BatchSize: 1})
+		for i := range 4 { // within the first half of its 5 s life
+			require.Nil(t, c.Mark(req(nil, "chat1", MessageID(i+1))))
+			time.Sleep(500 * time.Millisecond)
+		}
+		assert.Equal(t, 0, auth.refreshCount(), "a token with 3 s of its 5 s left is used")
+		time.Sleep(time.Second) // past half its life
+		p.token = "second"
+		require.Nil(t, c.Mark(req(nil, "chat1", 9)))
+		assert.Equal(t, 1, auth.refreshCount())
+		assert.Equal(t, 1, c.Stats().Refreshes)
+	})
+}
+
 func TestATimeoutSaysWhatTheCallWaitedFor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()

@@ -16,7 +16,9 @@ type Credentials struct {
 }
 
 // expiryMargin: a token this close to its expiry is refreshed before use,
-// so it is not sent in its last seconds.
+// so it is not sent in its last seconds. A token that lives less than
+// twice as long is refreshed at half its life instead: with the whole
+// margin, every use of it would start a refresh.
 const expiryMargin = 10 * time.Second
 
 // Auth is where tokens come from: the page's own auth source (the portal's
@@ -50,7 +52,8 @@ type session struct {
 
 	mu      sync.Mutex
 	creds   Credentials
-	expires time.Time // zero: unknown
+	expires time.Time     // zero: unknown
+	margin  time.Duration // refreshed this long before expires
 	have    bool
 	flight  *flight // the fetch or refresh under way, if any
 	refresh int     // refreshes started
@@ -66,7 +69,7 @@ type flight struct {
 // refresh under way, or until closing (the client's life) ends.
 func (s *session) credentials(closing <-chan struct{}) (Credentials, *Error) {
 	s.mu.Lock()
-	if s.have && s.flight == nil && !s.expires.IsZero() && time.Now().After(s.expires.Add(-expiryMargin)) && s.canRefresh() {
+	if s.have && s.flight == nil && !s.expires.IsZero() && time.Now().After(s.expires.Add(-s.margin)) && s.canRefresh() {
 		s.startLocked(true)
 	}
 	if s.have && s.flight == nil {
@@ -123,6 +126,7 @@ func (s *session) startLocked(refresh bool) *flight {
 			s.expires = time.Time{}
 			if creds.ExpiresIn > 0 {
 				s.expires = asked.Add(creds.ExpiresIn)
+				s.margin = min(expiryMargin, creds.ExpiresIn/2)
 			}
 		}
 		s.flight = nil

@@ -2,8 +2,10 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -160,4 +162,85 @@ func TestBudgetTabThatClosesHoldsNothing(t *testing.T) {
 			assert.Less(t, done, 6.0, "the surviving tab finished %.2f s after the start", done)
 		})
 	}
+}
+
+type tabRun struct {
+	OK      int         `json:"ok"`
+	Codes   []string    `json:"codes"`
+	Started float64     `json:"started"`
+	Ended   float64     `json:"ended"`
+	Stats   clientStats `json:"stats"`
+}
+
+// issueToken asks the emulator for a fresh access token.
+func issueToken(t *testing.T, e *env) string {
+	t.Helper()
+	res, err := http.Post(e.portalURL+"/devportal/token", "application/json", nil)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var body struct {
+		Access string `json:"access"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
+	require.NotEmpty(t, body.Access)
+	return body.Access
+}
+
+// The module itself in three tabs of the app (one browser profile) on one
+// portal: their clients share one budget, so together they never send what
+// the portal's bucket would refuse. Alone, each tab would take the whole
+// bucket for itself: 3 × 12 requests at once on a bucket of 20.
+func TestBudgetThreeTabsOfTheModuleShareThePortalsBucket(t *testing.T) {
+	needBrowser(t)
+	const (
+		tabs, perTab = 3, 600
+		rate, burst  = 10.0, 20
+	)
+	e := newEnv(t, devportal.Config{Rate: rate, Burst: burst})
+	first := newTab(t, 2*time.Minute)
+	ctxs := []context.Context{first}
+	for len(ctxs) < tabs {
+		tab, cancel := chromedp.NewContext(first)
+		t.Cleanup(cancel)
+		ctxs = append(ctxs, tab)
+	}
+	for _, tab := range ctxs {
+		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/tabs.html")))
+		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window.tabsReady === true", chromedp.WithPollingTimeout(20*time.Second)))
+		require.NoError(t, err)
+	}
+	startAt := time.Now().Add(3 * time.Second) // every tab loaded its module by then
+	runs := make([]tabRun, tabs)
+	errs := make([]error, tabs)
+	var wg sync.WaitGroup
+	for i, tab := range ctxs {
+		token := issueToken(t, e)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			js := fmt.Sprintf(`window.markManyAt({portal: %q, token: %q, limits: {perSecond: %g, burst: %d}, base: %d, n: %d, startAt: %d})`,
+				e.portalURL, token, rate, burst, 100_000*(i+1), perTab, startAt.UnixMilli())
+			runs[i], errs[i] = chromedp.Run(tab, chromedp.Evaluate[tabRun](js, chromedp.EvalAwaitPromise))
+		}()
+	}
+	wg.Wait()
+	var start, last float64
+	start = math.Inf(1)
+	for i, r := range runs {
+		require.NoError(t, errs[i], "tab %d", i)
+		assert.Equal(t, perTab, r.OK, "tab %d: every mark succeeded (codes %v)", i, r.Codes)
+		assert.LessOrEqual(t, r.Stats.Status503, 1, "tab %d: at most one 503, at the start", i)
+		start = min(start, r.Started)
+		last = max(last, r.Ended)
+		t.Logf("tab %d: %d ok in %.2f s, %d requests, %d × 503", i, r.OK, (r.Ended-r.Started)/1000, r.Stats.Requests, r.Stats.Status503)
+	}
+	st := e.portal.Stats()
+	span := (last - start) / 1000
+	requests := st.Batches
+	// One bucket for all: the requests beyond the burst go at the drain rate.
+	bound := float64(max(0, requests-burst)) / rate
+	t.Logf("portal: %d requests, %d batches, %d × 503; %d marks in %.2f s (the bucket allows %.2f s)",
+		st.Requests, st.Batches, st.Status503, tabs*perTab, span, bound)
+	assert.LessOrEqual(t, st.Status503, tabs, "503s at the portal: the tabs did not share one budget")
+	assert.Equal(t, tabs*perTab, len(e.portal.Unread()), "every dialog is marked")
 }

@@ -79,7 +79,7 @@ func TestHostilePrototypePollutionSendsNothingElsewhere(t *testing.T) {
 
 // An https page runs the module in a srcdoc frame (location about:srcdoc,
 // origin the page's): it is a secure page, so no token goes over plain http,
-// not even to a loopback portal.
+// not even to a loopback portal: load() rejects with INVALID_PORTAL.
 func TestHostileSrcdocFrameOfAnHTTPSPageIsSecure(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
