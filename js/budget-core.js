@@ -104,6 +104,10 @@ export class LeakyBucket {
   setLimits(limits, now) {
     this.drain(now);
     this.limits = limits;
+    // A smaller plan (a larger one that a 503 disproved) starts at its own
+    // brim at most: a level counted against the larger bucket would hold
+    // every client back for far longer than the portal does.
+    this.level = Math.min(this.level, capacity(limits));
   }
 }
 

@@ -352,3 +352,30 @@ func TestA503WithinTheStandardBucketLeavesALargerPlanAlone(t *testing.T) {
 		assert.InDelta(t, 40, time.Since(start).Seconds(), 2)
 	})
 }
+
+func TestARememberedStandardPlanIsAskedAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.rate, p.burst, p.license = 5, 250, "ru_ent250" // upgraded since
+		plans := &fakePlans{saved: map[string]Plan{"https://example.bitrix24.com": StandardPlan}}
+		c := newTestClient(t, p, Config{Plans: plans})
+		for _, err := range markAll(c, dialogs(10000), 1) {
+			require.Nil(t, err)
+		}
+		assert.Equal(t, 1, p.appInfo)
+		assert.Equal(t, EnterprisePlan, plans.saved["https://example.bitrix24.com"])
+	})
+}
+
+func TestADisprovedPlanIsNotRecalledNextTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal() // standard, though remembered as Enterprise
+		plans := &fakePlans{saved: map[string]Plan{"https://example.bitrix24.com": EnterprisePlan}}
+		c := newTestClient(t, p, Config{Plans: plans})
+		for _, err := range markAll(c, dialogs(3000), 1) {
+			require.Nil(t, err)
+		}
+		assert.Equal(t, 1, c.Stats().Status503)
+		assert.Equal(t, StandardPlan, plans.saved["https://example.bitrix24.com"])
+	})
+}

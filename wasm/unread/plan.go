@@ -74,7 +74,10 @@ func (c *Client) recallPlan(base string) Plan {
 	if ask {
 		plan, ok := c.cfg.Plans.Recall(base)
 		c.mu.Lock()
-		if ok && c.plan == planUnknown && plan.Rate > 0 && plan.Burst > 0 {
+		// Only a plan larger than the standard one is worth recalling: a
+		// portal remembered as standard may have been upgraded since, and
+		// app.info is asked again when a page has work enough to need it.
+		if ok && c.plan == planUnknown && plan.Rate > 0 && plan.Burst > StandardPlan.Burst {
 			c.setPlanLocked(plan, time.Now(), "recalled")
 		}
 		c.mu.Unlock()
@@ -114,8 +117,10 @@ func (c *Client) setPlanLocked(plan Plan, now time.Time, how string) {
 // slower, a standard one is never flooded. A 503 to a request within the
 // standard bucket, or after the plan was confirmed, is someone else's
 // load, and changes no plan.
-func (c *Client) demotePlanLocked(now time.Time) {
-	if c.pacer.Plan().Burst > StandardPlan.Burst {
-		c.setPlanLocked(StandardPlan, now, "the portal refused a request beyond the standard plan")
+func (c *Client) demotePlanLocked(now time.Time) bool {
+	if c.pacer.Plan().Burst <= StandardPlan.Burst {
+		return false
 	}
+	c.setPlanLocked(StandardPlan, now, "the portal refused a request beyond the standard plan")
+	return true
 }

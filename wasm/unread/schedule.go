@@ -147,7 +147,7 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 	if reached && vs[0].next != batchBlocked {
 		c.pacer.Observe(now, envelope, t)
 	}
-	var full, blocked bool
+	var full, blocked, demoted bool
 	for i := range cmds {
 		if len(cmds) > 1 && vs[i].err == nil {
 			c.pacer.Observe(now, method, vs[i].timing)
@@ -204,7 +204,7 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 		c.stats.Status503++
 		c.pacer.Full(now)
 		if r.beyond && !confirmed {
-			c.demotePlanLocked(now)
+			demoted = c.demotePlanLocked(now)
 		}
 		c.log(LogEvent{Kind: LogBucketFull, Code: CodeQueryLimit, Text: "the portal's bucket was full: sending slows to its drain rate", Wait: c.pacer.bucket.Delay(now)})
 	}
@@ -228,6 +228,9 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 	c.mu.Unlock()
 	if full && c.cfg.Shared != nil {
 		c.cfg.Shared.Full(base)
+	}
+	if demoted && c.cfg.Plans != nil {
+		c.cfg.Plans.Remember(base, StandardPlan) // the larger plan is not to be recalled
 	}
 	c.report(done...)
 	c.poke()
