@@ -220,7 +220,7 @@ class ModuleState {
       if (!this.error) {
         try {
           this.finalStats = api.stats();
-          api.close();
+          api.close((stats) => { this.finalStats = stats; }); // the counters once everything settled
         } catch (cause) {
           this.fail(cause);
         }

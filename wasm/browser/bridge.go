@@ -198,16 +198,21 @@ func (m *module) markMany(_ js.Value, args []js.Value) any {
 	})
 }
 
-// close() settles every pending call with CLIENT_CLOSED, releases the
-// exported functions and lets the Go program end.
-func (m *module) close(js.Value, []js.Value) any {
+// close(closed?) settles every pending call with CLIENT_CLOSED, calls
+// closed(stats) with the final counters, releases the exported functions
+// and lets the Go program end.
+func (m *module) close(_ js.Value, args []js.Value) any {
 	select {
 	case <-m.closed:
 		return nil
 	default:
 	}
+	closed := arg(args, 0)
 	go func() {
 		m.client.Close()
+		if t, ok := typeOf(closed); ok && t == js.TypeFunction {
+			_ = guard("close's callback", func() { closed.Invoke(statsObject(m.client.Stats())) })
+		}
 		for _, f := range m.exports {
 			f.Release()
 		}

@@ -64,6 +64,7 @@
 //	          Error>>: one bulk job; onEach(index, ok) as each pair settles
 //	stats()   -> the counters of unread.Stats.Fields, by their JavaScript
 //	          names (abandoned: requests given up on without an answer)
-//	close()   settles what is pending with CLIENT_CLOSED, releases these
+//	close(closed?) settles what is pending with CLIENT_CLOSED, calls
+//	          closed(stats) with the final counters, releases these
 //	          functions and lets the Go program end
 package browser
