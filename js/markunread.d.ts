@@ -158,7 +158,7 @@ export interface MarkUnreadOptions {
 }
 
 /** The detail of a `progress` event: the call that settled, and every counter of stats() after it. */
-export interface MarkUnreadProgress extends MarkUnreadStats {
+export interface MarkUnreadProgress {
   /** The dialog as sent (lower case); null for a call whose arguments were refused. */
   dialogId: string | null;
   messageId: number | null;
@@ -167,6 +167,12 @@ export interface MarkUnreadProgress extends MarkUnreadStats {
   code: MarkUnreadErrorCode | null;
   /** Whether the call was a pair of a markMany job. */
   bulk: boolean;
+  /** The client's totals once this call settled (as in stats()). */
+  settled: number;
+  succeeded: number;
+  failed: number;
+  queued: number;
+  inFlight: number;
 }
 
 export interface MarkUnreadStats {

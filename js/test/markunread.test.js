@@ -341,11 +341,14 @@ describe('client', () => {
     const { client, seen } = await loaded();
     const events = [];
     client.addEventListener('progress', (e) => events.push(e));
-    const detail = { dialogId: 'chat29', messageId: 12, ok: true, code: '', settled: 1, succeeded: 1, failed: 0, queued: 0, inFlight: 0 };
-    seen.bridge.onSettle(detail);
+    // onSettle(dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight)
+    seen.bridge.onSettle('chat29', 12, false, 'MESSAGE_ID_ERROR', true, 1, 0, 1, 3, 2);
     assert.equal(events.length, 1);
     assert.equal(events[0].type, 'progress');
-    assert.equal(events[0].detail, detail);
+    assert.deepEqual(events[0].detail, {
+      dialogId: 'chat29', messageId: 12, ok: false, code: 'MESSAGE_ID_ERROR', bulk: true,
+      settled: 1, succeeded: 0, failed: 1, queued: 3, inFlight: 2,
+    });
   });
 
   test('once the Go program exits, pending and later calls reject with INTERNAL_ERROR', async () => {
