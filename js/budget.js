@@ -380,6 +380,15 @@ function linkFor(prefer) {
 // ---- the public API --------------------------------------------------------
 
 /**
+ * Starts this page's link to the shared bucket (a SharedWorker takes some
+ * time to start), so that a client's first request does not wait for it.
+ * Idempotent.
+ */
+export function startBudget() {
+  linkFor(undefined);
+}
+
+/**
  * The shared request budget of one portal: every client of this origin in
  * this browser that creates a budget for the same portal origin draws on
  * one leaky bucket (level +1 per request, drains at perSecond, waits past

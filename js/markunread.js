@@ -7,7 +7,7 @@
 // js/wasm_exec.module.js): the page's global names stay exactly as they were.
 import { Go, goGlobal } from './wasm_exec.js';
 import { resolveAuth, ownCopy, own, randomKey } from './auth.js';
-import { budgetForModule, plansForModule } from './budget.js';
+import { budgetForModule, plansForModule, startBudget } from './budget.js';
 
 // Loading bounds. A download may be slow, but one that delivers no byte for
 // DOWNLOAD_STALL_MS has stalled; compiling and starting have fixed bounds.
@@ -295,6 +295,7 @@ export async function load(options) {
     go._resume = () => {};
     exit.call(go, code);
   };
+  startBudget(); // while the module downloads and compiles
   const instance = await instantiate(opts.wasmUrl, go.importObject);
 
   let client = null;
