@@ -102,12 +102,11 @@ async function markAll(client) {
   const before = client.stats();
   run = { total: dialogs.length, base: before.settled, failedBase: before.failed };
   const started = performance.now();
-  const outcomes = await Promise.allSettled(dialogs.map((dialog) => client.markUnread(dialog, message)));
+  // One bulk job: its marks wait behind any single mark made meanwhile, and
+  // it resolves to one outcome per pair.
+  const outcomes = await client.markMany(dialogs.map((dialog) => [dialog, message]));
   run = null;
-  const failures = [];
-  outcomes.forEach((outcome, i) => {
-    if (outcome.status === 'rejected') failures.push({ dialog: dialogs[i], err: outcome.reason });
-  });
+  const failures = outcomes.filter((o) => !o.ok).map((o) => ({ dialog: o.dialogId, err: o.error }));
   drawFailures(failures);
   const failed = failures.length;
   setProgress(dialogs.length, dialogs.length, failed ? 'failed' : 'done');
