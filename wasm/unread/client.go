@@ -96,9 +96,6 @@ func New(cfg Config) *Client {
 	}
 	cfg.setDefaults()
 	start := Plan{Rate: cfg.Rate, Burst: cfg.Burst}
-	if plan == planUnknown {
-		start = StandardPlan
-	}
 	c := &Client{
 		cfg:     cfg,
 		session: &session{auth: cfg.Auth, timeout: cfg.RefreshTimeout},

@@ -131,14 +131,10 @@ const (
 )
 
 func (cfg *Config) setDefaults() {
-	learn := cfg.Rate == 0 && cfg.Burst == 0
 	for _, o := range Options {
 		if o.get(cfg) <= 0 {
-			o.set(cfg, o.Default)
+			o.set(cfg, o.Default) // limits: the standard plan, where learning starts
 		}
-	}
-	if learn {
-		cfg.Rate, cfg.Burst = 0, 0 // the pacer starts on the standard plan and learns
 	}
 	if cfg.BatchSize <= 0 || cfg.BatchSize > maxBatch {
 		cfg.BatchSize = maxBatch

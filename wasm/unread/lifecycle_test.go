@@ -172,3 +172,9 @@ func TestATimeoutWhileATokenIsAwaitedSaysSo(t *testing.T) {
 		time.Sleep(3 * time.Second) // the token fetch gives up at its own bound
 	})
 }
+
+func TestTheDefaultLimitsAreTheStandardPlanWhereLearningStarts(t *testing.T) {
+	var cfg Config
+	cfg.setDefaults()
+	assert.Equal(t, StandardPlan, Plan{Rate: cfg.Rate, Burst: cfg.Burst})
+}

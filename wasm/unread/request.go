@@ -52,12 +52,12 @@ func (c *Client) send(r request) {
 		c.askPlan(base, creds.AccessToken)
 		return
 	}
-	url, body := base+"/rest/"+method, ""
+	path, body := method, ""
 	var keys []string
 	if len(cmds) == 1 {
 		body = singleBody(cmds[0], creds.AccessToken)
 	} else {
-		url = base + "/rest/batch"
+		path = "batch"
 		body = batchBody(cmds, creds.AccessToken)
 		keys = make([]string, len(cmds))
 		for i, cmd := range cmds {
@@ -65,7 +65,7 @@ func (c *Client) send(r request) {
 		}
 	}
 	c.counted(cmds)
-	resp, failure := c.post(url, body)
+	resp, failure := c.post(base, path, body)
 	if failure != nil {
 		vs := make([]verdict, len(cmds))
 		for i := range vs {
@@ -78,11 +78,12 @@ func (c *Client) send(r request) {
 	c.answered(r, vs, t, creds.AccessToken, true)
 }
 
-// post sends one request, bounded by RequestTimeout and the client's life.
-// With no answer it gives the verdict every command of it gets.
-func (c *Client) post(url, body string) (Response, *verdict) {
+// post sends one request for REST method path to the portal at base,
+// bounded by RequestTimeout and the client's life. With no answer it gives
+// the verdict every command of it gets.
+func (c *Client) post(base, path, body string) (Response, *verdict) {
 	stop := NewStop()
-	timer := stop.FireAfter(c.cfg.RequestTimeout, newError(CodeNetwork, "no answer from "+c.portalName(url)+" within "+c.cfg.RequestTimeout.String()))
+	timer := stop.FireAfter(c.cfg.RequestTimeout, newError(CodeNetwork, "no answer from "+base+" within "+c.cfg.RequestTimeout.String()))
 	go func() {
 		select {
 		case <-c.closing.Done():
@@ -90,7 +91,7 @@ func (c *Client) post(url, body string) (Response, *verdict) {
 		case <-stop.Done():
 		}
 	}()
-	resp, err := c.cfg.Transport.Post(stop.Done(), url, body)
+	resp, err := c.cfg.Transport.Post(stop.Done(), base+"/rest/"+path, body)
 	timer.Stop()
 	why := stop.Why()
 	stop.Fire(nil) // ends the goroutine above
@@ -110,7 +111,7 @@ func (c *Client) post(url, body string) (Response, *verdict) {
 	c.mu.Lock()
 	c.pacer.Full(time.Now())
 	c.mu.Unlock()
-	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+c.portalName(url)+": "+err.Error()), next: backOff}
+	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+base+": "+err.Error()), next: backOff}
 }
 
 // counted counts a request of cmds that is leaving now, with its token;
@@ -132,20 +133,10 @@ func (c *Client) counted(cmds []*command) {
 	c.mu.Unlock()
 }
 
-// portalName is the base URL of a request URL, for error descriptions.
-func (c *Client) portalName(url string) string {
-	for i := len("https://"); i < len(url); i++ {
-		if url[i] == '/' {
-			return url[:i]
-		}
-	}
-	return url
-}
-
 // askPlan asks app.info for the portal's plan (docs/bitrix24.md#f-appinfo-license).
 func (c *Client) askPlan(base, token string) {
 	c.counted(nil)
-	resp, failure := c.post(base+"/rest/app.info", "auth="+escape(token))
+	resp, failure := c.post(base, "app.info", "auth="+escape(token))
 	plan, ok := Plan{}, false
 	if failure == nil {
 		plan, ok = planFromAppInfo(resp)
