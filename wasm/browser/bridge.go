@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"sync"
 	"syscall/js"
 
 	"github.com/markunread/markunread/wasm/unread"
@@ -170,22 +169,10 @@ func (m *module) markMany(_ js.Value, args []js.Value) any {
 		abort, stop := withSignal(signal)
 		defer stop()
 		results := make([]*unread.Error, len(marks))
-		var mu sync.Mutex
-		left := len(marks)
-		all := make(chan struct{})
-		if left == 0 {
-			close(all)
-		}
-		m.client.MarkMany(marks, abort, func(i int, err *unread.Error) {
+		<-m.client.MarkMany(marks, abort, func(i int, err *unread.Error) {
 			tell(i, err == nil)
-			mu.Lock()
-			defer mu.Unlock()
-			results[i] = err
-			if left--; left == 0 {
-				close(all)
-			}
+			results[i] = err // each index once; read after the job's channel closes
 		})
-		<-all
 		out := jsArray.New(len(results))
 		for i, err := range results {
 			if err == nil {

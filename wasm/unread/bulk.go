@@ -20,13 +20,15 @@ type job struct {
 // MarkMany queues marks as one bulk job (Bulk is implied) and returns at
 // once; each(i, err) is called once for marks[i], as it settles, from any
 // goroutine. Arguments are checked as Mark checks them. The job's marks
-// give up together after Config.Timeout, or when abort fires.
-func (c *Client) MarkMany(marks []MarkRequest, abort *Stop, each func(i int, err *Error)) {
+// give up together after Config.Timeout, or when abort fires. The channel
+// it returns closes once every mark has settled and each has returned for
+// it.
+func (c *Client) MarkMany(marks []MarkRequest, abort *Stop, each func(i int, err *Error)) <-chan struct{} {
 	j := &job{calls: make([]*call, len(marks)), each: each, done: make(chan struct{})}
 	j.left.Store(int64(len(marks)))
 	if len(marks) == 0 {
 		close(j.done)
-		return
+		return j.done
 	}
 	j.timer = time.AfterFunc(c.cfg.Timeout, func() { c.giveUp(j, nil) })
 	var done []*Progress
@@ -49,6 +51,7 @@ func (c *Client) MarkMany(marks []MarkRequest, abort *Stop, each func(i int, err
 		case <-j.done:
 		}
 	}()
+	return j.done
 }
 
 // giveUp settles what is left of j: with why, or with TIMEOUT.

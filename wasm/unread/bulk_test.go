@@ -2,7 +2,6 @@ package unread
 
 import (
 	"strconv"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,17 +14,10 @@ import (
 func runJob(c *Client, marks []MarkRequest, abort *Stop) []*Error {
 	out := make([]*Error, len(marks))
 	seen := make([]int, len(marks))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	wg.Add(len(marks))
-	c.MarkMany(marks, abort, func(i int, err *Error) {
-		mu.Lock()
-		out[i] = err
+	<-c.MarkMany(marks, abort, func(i int, err *Error) {
+		out[i] = err // each index is told once, from one goroutine
 		seen[i]++
-		mu.Unlock()
-		wg.Done()
 	})
-	wg.Wait()
 	for i, n := range seen {
 		if n != 1 {
 			panic("mark " + strconv.Itoa(i) + " settled " + strconv.Itoa(n) + " times")
