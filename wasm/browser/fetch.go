@@ -61,13 +61,13 @@ func (t fetchTransport) Post(stop <-chan struct{}, url, body string) (unread.Res
 	}
 	var status int
 	var moved bool
-	var parsing js.Value
+	var reading js.Value
 	if err := guard("reading the response", func() {
 		status = res.Get("status").Int()
 		// Browsers give an opaque redirect (status 0), Node the 3xx itself.
 		moved = res.Get("type").String() == "opaqueredirect" || status >= 300 && status < 400
 		if !moved {
-			parsing = res.Call("json")
+			reading = res.Call("text")
 		}
 	}); err != nil {
 		return unread.Response{Status: status, Unreadable: true}, nil
@@ -75,15 +75,21 @@ func (t fetchTransport) Post(stop <-chan struct{}, url, body string) (unread.Res
 	if moved {
 		return unread.Response{Status: status, Redirected: true}, nil
 	}
-	parsed, err := await(stop, parsing, abort)
+	text, err := await(stop, reading, abort)
 	if err == errStopped {
 		return unread.Response{}, err
+	}
+	var raw string
+	if err == nil {
+		err = guard("reading the response", func() { raw = text.String() })
 	}
 	if err != nil {
 		return unread.Response{Status: status, Unreadable: true}, nil
 	}
-	var answer any
-	if err := guard("reading the response", func() { answer = toGo(parsed, 0) }); err != nil {
+	// One string across the boundary, parsed in Go (unread.ParseJSON says
+	// why).
+	answer, perr := unread.ParseJSON(raw)
+	if perr != nil {
 		return unread.Response{Status: status, Unreadable: true}, nil
 	}
 	return unread.Response{Status: status, JSON: answer}, nil

@@ -194,39 +194,3 @@ func typeOf(v js.Value) (t js.Type, ok bool) {
 	}()
 	return v.Type(), true
 }
-
-// maxDepth bounds how deep toGo follows a JSON answer; the portal's answers
-// are three levels deep.
-const maxDepth = 8
-
-// toGo copies a value parsed by the browser's JSON parser into the shapes
-// the core reads: map[string]any, []any, string, float64, bool, nil.
-func toGo(v js.Value, depth int) any {
-	switch v.Type() {
-	case js.TypeString:
-		return v.String()
-	case js.TypeNumber:
-		return v.Float()
-	case js.TypeBoolean:
-		return v.Bool()
-	case js.TypeObject:
-		if depth >= maxDepth {
-			return nil
-		}
-		if jsArray.Call("isArray", v).Bool() {
-			out := make([]any, v.Length())
-			for i := range out {
-				out[i] = toGo(v.Index(i), depth+1)
-			}
-			return out
-		}
-		keys := jsObject.Call("keys", v)
-		out := make(map[string]any, keys.Length())
-		for i := 0; i < keys.Length(); i++ {
-			k := keys.Index(i).String()
-			out[k] = toGo(v.Get(k), depth+1)
-		}
-		return out
-	}
-	return nil
-}

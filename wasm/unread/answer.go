@@ -3,7 +3,7 @@ package unread
 import "strconv"
 
 // Response is one answer of the portal as the transport read it. JSON is
-// the body as the browser's JSON parser gave it, in Go's shapes:
+// the body as ParseJSON read it, in the shapes of JSON.parse:
 // map[string]any, []any, string, float64, bool or nil. Unreadable is set
 // when the body was not JSON (a proxy's HTML page, a cut connection).
 // Redirected is set when the portal answered with a redirect, which the

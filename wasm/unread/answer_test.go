@@ -1,18 +1,17 @@
 package unread
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// answer builds a Response the way the browser would: JSON parsed, or
-// marked unreadable.
+// answer builds a Response the way the browser transport does: the text
+// read by ParseJSON, or marked unreadable.
 func answer(status int, body string) Response {
-	var v any
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
+	v, err := ParseJSON(body)
+	if err != nil {
 		return Response{Status: status, Unreadable: true}
 	}
 	return Response{Status: status, JSON: v}

@@ -193,7 +193,7 @@ func portalError(m any) string {
 }
 
 // FuzzReadSingle reads any body with any status as the answer to a plain
-// request. The body is parsed as the browser's response.json() would.
+// request. The body is read as the transport reads it (ParseJSON).
 func FuzzReadSingle(f *testing.F) {
 	f.Add([]byte(`{"result":true}`), 200)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
