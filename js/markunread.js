@@ -44,6 +44,9 @@ export class MarkUnreadError extends Error {
   }
 }
 
+// The clients that have had a progress listener added.
+const progressHeard = new WeakSet();
+
 /** What load() resolves to. Dispatches `progress` (a CustomEvent, detail = the settled call) after each call. */
 export class MarkUnreadClient extends EventTarget {
   #api;
@@ -136,7 +139,7 @@ export class MarkUnreadClient extends EventTarget {
     };
     let call;
     try {
-      call = this.#api.markMany(dialogs, messages, signal ?? undefined, onEach);
+      call = this.#api.markMany(packed(dialogs) ?? dialogs, packed(messages) ?? messages, signal ?? undefined, onEach);
     } catch (cause) {
       throw module.fail(cause);
     }
@@ -144,6 +147,18 @@ export class MarkUnreadClient extends EventTarget {
     return results.map((r, i) => (r === true
       ? { dialogId: dialogs[i], messageId: messages[i], ok: true }
       : { dialogId: dialogs[i], messageId: messages[i], ok: false, error: r }));
+  }
+
+  /**
+   * EventTarget's, noting a `progress` listener: until the first one, no
+   * event is built for a settled call (a bulk job settles thousands).
+   * @param {string} type
+   * @param {EventListenerOrEventListenerObject | null} listener
+   * @param {boolean | AddEventListenerOptions} [options]
+   */
+  addEventListener(type, listener, options) {
+    if (type === 'progress') progressHeard.add(this);
+    super.addEventListener(type, listener, options);
   }
 
   /**
@@ -310,7 +325,7 @@ export async function load(options) {
     plans: plansForModule,
     budget: budgetForModule,
     newError: (code, description, status, attempts) => withoutStack(() => new MarkUnreadError(String(code), module.redact(description), status, attempts)),
-    onSettle: (dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight) => client?.dispatchEvent(
+    onSettle: (dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight) => progressHeard.has(client) && client.dispatchEvent(
       new CustomEvent('progress', { detail: { dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight } }),
     ),
     onLog: opts.onLog ? (event) => logTo(opts.onLog, event, module) : undefined,
@@ -379,6 +394,30 @@ function logTo(onLog, event, module) {
     if (event[name] !== undefined) e[name] = event[name];
   }
   safely(() => onLog(Object.freeze(e)));
+}
+
+// packed(values) is the text the module reads as the list values in one
+// crossing of the wasm boundary, instead of one per element (the Go side's
+// argList): each element a type letter and its text, "s" and a string or
+// "n" and a finite number as ToString prints it, separated by NUL. It is
+// null when an element is neither, or a string holds a NUL: those lists go
+// as arrays. Built without JSON.stringify, which a page's toJSON on
+// String.prototype could rewrite.
+function packed(values) {
+  if (values.length === 0) return null;
+  let text = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'string') {
+      if (v.indexOf('\0') !== -1) return null;
+      text += (i === 0 ? 's' : '\0s') + v;
+    } else if (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)) {
+      text += (i === 0 ? 'n' : '\0n') + v;
+    } else {
+      return null;
+    }
+  }
+  return text;
 }
 
 function safely(fn) {

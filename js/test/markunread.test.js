@@ -48,13 +48,16 @@ function serveWasm({ bytes = EMPTY_WASM, type = 'application/wasm', status = 200
 
 // The module's side of the bridge. api is what it hands to ready(); exit()
 // ends the Go program (go.run's promise resolves).
+// A list as markMany hands it to the module: an array, or its packed text.
+const unpacked = (list) => (typeof list === 'string' ? list.split('\0') : list);
+
 function fakeModule({ api, callReady = true } = {}) {
   const seen = {};
   let exit;
   const calls = [];
   const theApi = {
     markUnread: (...args) => { calls.push(args); return Promise.resolve(true); },
-    markMany: (...args) => { calls.push(args); return Promise.resolve(args[0].map(() => true)); },
+    markMany: (...args) => { calls.push(args); return Promise.resolve(unpacked(args[0]).map(() => true)); },
     stats: () => ({ requests: 1, settled: 1 }),
     close: () => { seen.closed = true; setImmediate(() => exit()); },
     ...api,
@@ -376,15 +379,33 @@ describe('client', () => {
     await assert.rejects(client.markUnread('chat29', 12), (e) => e instanceof MarkUnreadError && e.code === 'INTERNAL_ERROR' && e.cause?.message === 'boom');
   });
 
-  test('markMany hands the module the pairs as two arrays, in order, both shapes accepted', async () => {
+  test('markMany hands the module the pairs as two lists, in order, both shapes accepted; strings and finite numbers packed', async () => {
     const { client, calls } = await loaded();
     const ctl = new AbortController();
     const results = await client.markMany([['chat1', 5], { dialogId: 'chat2', messageId: '6' }, [7]], { signal: ctl.signal });
-    assert.deepEqual(calls[0].slice(0, 3), [['chat1', 'chat2', 7], [5, '6', undefined], ctl.signal]);
+    // dialogs pack; messages hold an undefined, so they go as an array
+    assert.deepEqual(calls[0].slice(0, 3), ['schat1\0schat2\0n7', [5, '6', undefined], ctl.signal]);
     assert.deepEqual(results, [
       { dialogId: 'chat1', messageId: 5, ok: true },
       { dialogId: 'chat2', messageId: '6', ok: true },
       { dialogId: 7, messageId: undefined, ok: true },
+    ]);
+  });
+
+  test('markMany packs a list only when every element survives the text: no NUL, no NaN, Infinity or -0, no other type', async () => {
+    const { client, calls } = await loaded();
+    const lists = [
+      [['s1', 1.5e300], ['\u{1F600}\ud800', -2]],
+      [['a\0b', 1], ['c', NaN]],
+      [['a', Infinity], ['b', -0]],
+      [['a', 10n], [null, true]],
+    ];
+    for (const pairs of lists) await client.markMany(pairs);
+    assert.deepEqual(calls.map((c) => c.slice(0, 2)), [
+      ['ss1\0s\u{1F600}\ud800', 'n1.5e+300\0n-2'],
+      [['a\0b', 'c'], [1, NaN]],
+      ['sa\0sb', [Infinity, -0]],
+      [['a', null], [10n, true]],
     ]);
   });
 

@@ -3,6 +3,7 @@
 package browser
 
 import (
+	"strconv"
 	"syscall/js"
 
 	"github.com/markunread/markunread/wasm/unread"
@@ -148,14 +149,18 @@ func (m *module) markUnread(_ js.Value, args []js.Value) (result any) {
 // markMany(dialogIds, messageIds, signal?, onEach?) queues the pairs as one
 // bulk job and returns a Promise of an array: for each pair, in order, true
 // or the error it settled with. onEach(index, ok) hears of each pair as it
-// settles. The job's calls wait behind interactive ones.
+// settles. The job's calls wait behind interactive ones. dialogIds and
+// messageIds are arrays, or each the shim's packed text of one (packedArgs).
 func (m *module) markMany(_ js.Value, args []js.Value) any {
 	var marks []unread.MarkRequest
 	if err := guard("reading markMany's pairs", func() {
-		dialogs, messages := arg(args, 0), arg(args, 1)
-		marks = make([]unread.MarkRequest, dialogs.Length())
+		dialogs, messages := argList(arg(args, 0)), argList(arg(args, 1))
+		if len(dialogs) != len(messages) {
+			panic("markMany: " + strconv.Itoa(len(dialogs)) + " dialog ids for " + strconv.Itoa(len(messages)) + " message ids")
+		}
+		marks = make([]unread.MarkRequest, len(dialogs))
 		for i := range marks {
-			marks[i] = unread.MarkRequest{Dialog: toArg(dialogs.Index(i)), Message: toArg(messages.Index(i)), Bulk: true}
+			marks[i] = unread.MarkRequest{Dialog: dialogs[i], Message: messages[i], Bulk: true}
 		}
 	}); err != nil {
 		return m.rejected(err.(*unread.Error))

@@ -4,6 +4,8 @@ package browser
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -149,6 +151,38 @@ func arg(args []js.Value, i int) js.Value {
 		return args[i]
 	}
 	return js.Undefined()
+}
+
+// argList reads a list of arguments: an array, or the shim's packed text
+// of one, which crosses the boundary once instead of once per element.
+// Packed, each element is a type letter and its text: "s" and the string
+// as given, or "n" and a finite number as JavaScript prints it; elements
+// are separated by NUL, which no packed string contains.
+func argList(v js.Value) []unread.Arg {
+	if v.Type() != js.TypeString {
+		out := make([]unread.Arg, v.Length())
+		for i := range out {
+			out[i] = toArg(v.Index(i))
+		}
+		return out
+	}
+	text := v.String()
+	out := make([]unread.Arg, 0, strings.Count(text, "\x00")+1)
+	for item := range strings.SplitSeq(text, "\x00") {
+		switch {
+		case strings.HasPrefix(item, "s"):
+			out = append(out, unread.String(item[1:]))
+		case strings.HasPrefix(item, "n"):
+			n, err := strconv.ParseFloat(item[1:], 64)
+			if err != nil {
+				panic("packed arguments: " + err.Error())
+			}
+			out = append(out, unread.Number(n))
+		default:
+			panic("packed arguments: an element of unknown type")
+		}
+	}
+	return out
 }
 
 // toArg reduces a JavaScript argument to what the core's checks need.
