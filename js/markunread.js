@@ -157,8 +157,17 @@ export class MarkUnreadClient extends EventTarget {
    * @param {boolean | AddEventListenerOptions} [options]
    */
   addEventListener(type, listener, options) {
-    if (type === 'progress') progressHeard.add(this);
     super.addEventListener(type, listener, options);
+    if (type === 'progress' && !progressHeard.has(this)) {
+      progressHeard.add(this);
+      if (!this.#module.error) {
+        try {
+          this.#api.hearProgress();
+        } catch (cause) {
+          this.#module.fail(cause);
+        }
+      }
+    }
   }
 
   /**
@@ -357,8 +366,8 @@ export async function load(options) {
       }),
     ]);
     if (!api || typeof api.markUnread !== 'function' || typeof api.markMany !== 'function'
-      || typeof api.stats !== 'function' || typeof api.close !== 'function') {
-      throw new Error('markunread: the module is not the version this shim expects (ready gave no markUnread/markMany/stats/close)');
+      || typeof api.stats !== 'function' || typeof api.close !== 'function' || typeof api.hearProgress !== 'function') {
+      throw new Error('markunread: the module is not the version this shim expects (ready gave no markUnread/markMany/stats/close/hearProgress)');
     }
     client = new MarkUnreadClient(api, module);
     return client;

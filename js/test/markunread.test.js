@@ -46,10 +46,11 @@ function serveWasm({ bytes = EMPTY_WASM, type = 'application/wasm', status = 200
   return requested;
 }
 
-// The module's side of the bridge. api is what it hands to ready(); exit()
-// ends the Go program (go.run's promise resolves).
 // A list as markMany hands it to the module: an array, or its packed text.
 const unpacked = (list) => (typeof list === 'string' ? list.split('\0') : list);
+
+// The module's side of the bridge. api is what it hands to ready(); exit()
+// ends the Go program (go.run's promise resolves).
 
 function fakeModule({ api, callReady = true } = {}) {
   const seen = {};
@@ -60,6 +61,7 @@ function fakeModule({ api, callReady = true } = {}) {
     markMany: (...args) => { calls.push(args); return Promise.resolve(unpacked(args[0]).map(() => true)); },
     stats: () => ({ requests: 1, settled: 1 }),
     close: () => { seen.closed = true; setImmediate(() => exit()); },
+    hearProgress: () => { seen.heard = (seen.heard ?? 0) + 1; },
     ...api,
   };
   globalThis.fakeGo = {
@@ -235,10 +237,12 @@ describe('load()', () => {
       (err) => err instanceof MarkUnreadError && err.code === 'INVALID_PORTAL' && /loopback/.test(err.description));
   });
 
-  test('a module without markMany or close is refused as another version', async () => {
-    serveWasm();
-    fakeModule({ api: { markMany: undefined } });
-    await assert.rejects(load({ auth: AUTH }), /not the version this shim expects/);
+  test('a module without markMany, close or hearProgress is refused as another version', async () => {
+    for (const missing of ['markMany', 'close', 'hearProgress']) {
+      serveWasm();
+      fakeModule({ api: { [missing]: undefined } });
+      await assert.rejects(load({ auth: AUTH }), /not the version this shim expects/, missing);
+    }
   });
 
   test('options.portal reaches the module, which lets it override the auth source', async () => {
@@ -340,10 +344,15 @@ describe('client', () => {
     assert.equal(client.stats(), figures);
   });
 
-  test('onSettle dispatches a progress event with the settled call as detail', async () => {
+  test('onSettle dispatches a progress event with the settled call as detail, once someone listens', async () => {
     const { client, seen } = await loaded();
     const events = [];
+    seen.bridge.onSettle('chat1', 1, true, null, false, 1, 1, 0, 0, 0);
+    assert.equal(seen.heard, undefined, 'the module is told of no listener yet');
     client.addEventListener('progress', (e) => events.push(e));
+    client.addEventListener('progress', () => {});
+    client.addEventListener('other', () => {});
+    assert.equal(seen.heard, 1, 'the module is told once, at the first progress listener');
     // onSettle(dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight)
     seen.bridge.onSettle('chat29', 12, false, 'MESSAGE_ID_ERROR', true, 1, 0, 1, 3, 2);
     assert.equal(events.length, 1);

@@ -4,6 +4,7 @@ package browser
 
 import (
 	"strconv"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/markunread/markunread/wasm/unread"
@@ -26,8 +27,11 @@ type module struct {
 	newError js.Value
 	onSettle js.Value
 	onLog    js.Value
-	exports  []js.Func // live until close
-	closed   chan struct{}
+	// heard is set once the page listens for progress events: until then
+	// a settled call costs no crossing to tell the shim of it.
+	heard   atomic.Bool
+	exports []js.Func // live until close
+	closed  chan struct{}
 }
 
 // Serve wires a core client to the shim's bridge object (see the package
@@ -75,6 +79,7 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 	m.export(api, "markMany", m.markMany)
 	m.export(api, "stats", func(js.Value, []js.Value) any { return statsObject(m.client.Stats()) })
 	m.export(api, "close", m.close)
+	m.export(api, "hearProgress", func(js.Value, []js.Value) any { m.heard.Store(true); return nil })
 	return m.closed, guard("calling ready", func() { bridge.Call("ready", api) })
 }
 
@@ -274,6 +279,9 @@ func (m *module) errorValue(e *unread.Error) js.Value {
 // one call with plain arguments: a JavaScript object built here would cost
 // a crossing per field, for every call of a bulk job.
 func (m *module) progress(p unread.Progress) {
+	if !m.heard.Load() {
+		return
+	}
 	_ = guard("onSettle", func() {
 		dialog, message, code := js.Null(), js.Null(), js.Null()
 		if p.Dialog != "" {

@@ -47,8 +47,8 @@
 //	          out (and token-like form parameters) from description
 //	onSettle  function(dialogId, messageId, ok, code, bulk, settled,
 //	          succeeded, failed, queued, inFlight): called after every call
-//	          settles (dialogId and messageId are null for refused
-//	          arguments, code null on success)
+//	          settles, once hearProgress was called (dialogId and messageId
+//	          are null for refused arguments, code null on success)
 //	onLog     optional function(event): {kind, message, code?, waitMs?,
 //	          commands?} (unread.LogEvent), never carrying a token
 //	ready     function(api): called once, when the exports are in place
@@ -61,7 +61,12 @@
 //	markUnread(dialogId, messageId, signal?) -> Promise<true>; it rejects
 //	          with an object made by newError and never throws
 //	markMany(dialogIds, messageIds, signal?, onEach?) -> Promise<Array<true |
-//	          Error>>: one bulk job; onEach(index, ok) as each pair settles
+//	          Error>>: one bulk job; onEach(index, ok) as each pair settles.
+//	          Each list is an array, or the shim's packed text of one (one
+//	          crossing for the whole list): elements "s"+string or
+//	          "n"+finite number, separated by NUL
+//	hearProgress() the page listens for progress events: from now on,
+//	          onSettle is called
 //	stats()   -> the counters of unread.Stats.Fields, by their JavaScript
 //	          names (abandoned: requests given up on without an answer)
 //	close(closed?) settles what is pending with CLIENT_CLOSED, calls
