@@ -47,7 +47,7 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 		m.onSettle = bridge.Get("onSettle")
 		m.onLog = bridge.Get("onLog")
 		cfg, refused = readOptions(bridge.Get("options"))
-		cfg.Transport = fetchTransport{fetch: bridge.Get("fetch")}
+		cfg.Transport = newFetchTransport(bridge.Get("fetch"))
 		if a := bridge.Get("auth"); a.Type() == js.TypeObject {
 			cfg.Auth = pageAuth{source: a}
 		}

@@ -31,7 +31,7 @@ func portalFromEnv(t *testing.T) testPortal {
 	if p.url == "" || p.token == "" {
 		t.Skip("no emulator: run through make test-wasm, which sets MARKUNREAD_PORTAL_URL and MARKUNREAD_TOKEN")
 	}
-	p.http = fetchTransport{fetch: js.Global().Get("fetch")}
+	p.http = newFetchTransport(js.Global().Get("fetch"))
 	return p
 }
 
@@ -108,7 +108,7 @@ func TestFetchMarksAnHTMLAnswerUnreadable(t *testing.T) {
 
 func TestFetchWithNoServerIsANetworkError(t *testing.T) {
 	portalFromEnv(t)
-	_, err := fetchTransport{fetch: js.Global().Get("fetch")}.Post(nil, "http://127.0.0.1:1/rest/im.dialog.unread", "x=1")
+	_, err := newFetchTransport(js.Global().Get("fetch")).Post(nil, "http://127.0.0.1:1/rest/im.dialog.unread", "x=1")
 	require.Error(t, err)
 }
 

@@ -29,6 +29,25 @@ const (
 // fetchTransport performs REST requests with the page's fetch.
 type fetchTransport struct {
 	fetch js.Value
+	// init holds the RequestInit members every request has; each request
+	// gets a copy with its body and signal (four crossings instead of a
+	// dozen), so a page's fetch wrapper that reads its init later still
+	// sees its own. Neither has a prototype: a page's polluted
+	// Object.prototype cannot add members (mode, keepalive, ...).
+	init js.Value
+}
+
+func newFetchTransport(fetch js.Value) fetchTransport {
+	headers := jsObject.Call("create", js.Null())
+	headers.Set("Content-Type", formType)
+	init := jsObject.Call("create", js.Null())
+	init.Set("method", "POST")
+	init.Set("headers", headers)
+	init.Set("credentials", credentials)
+	init.Set("redirect", redirect)
+	init.Set("referrerPolicy", referrerPolicy)
+	init.Set("cache", cacheMode)
+	return fetchTransport{fetch: fetch, init: init}
 }
 
 // Post implements unread.Transport. The AbortController is tied to stop:
@@ -38,16 +57,8 @@ func (t fetchTransport) Post(stop <-chan struct{}, url, body string) (unread.Res
 	var controller, promise js.Value
 	if err := guard("starting fetch", func() {
 		controller = jsAbortController.New()
-		headers := jsObject.New()
-		headers.Set("Content-Type", formType)
-		init := jsObject.New()
-		init.Set("method", "POST")
-		init.Set("headers", headers)
+		init := jsObject.Call("assign", jsObject.Call("create", js.Null()), t.init)
 		init.Set("body", body)
-		init.Set("credentials", credentials)
-		init.Set("redirect", redirect)
-		init.Set("referrerPolicy", referrerPolicy)
-		init.Set("cache", cacheMode)
 		init.Set("signal", controller.Get("signal"))
 		promise = t.fetch.Invoke(url, init)
 	}); err != nil {

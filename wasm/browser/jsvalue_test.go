@@ -26,7 +26,7 @@ func TestFetchThatIgnoresItsAbortIsGivenUpOn(t *testing.T) {
 	stop := unread.NewStop()
 	defer stop.FireAfter(100*time.Millisecond, nil).Stop()
 	start := time.Now()
-	_, err := fetchTransport{fetch: fetch.Value}.Post(stop.Done(), "https://example.bitrix24.com/rest/im.dialog.unread", "x=1")
+	_, err := newFetchTransport(fetch.Value).Post(stop.Done(), "https://example.bitrix24.com/rest/im.dialog.unread", "x=1")
 	took := time.Since(start)
 	require.ErrorIs(t, err, errStopped)
 	assert.GreaterOrEqual(t, took, abortGrace, "it gave up before the grace period")

@@ -299,7 +299,7 @@ func TestA503WithoutCORSCausesNoStorm(t *testing.T) {
 func noStormWithout503CORS(t *testing.T, p testPortal) {
 	const rate, window = 2.0, 6 * time.Second
 	c := unread.New(unread.Config{
-		Transport: fetchTransport{fetch: withoutCORS.Invoke(js.Global().Get("fetch"))},
+		Transport: newFetchTransport(withoutCORS.Invoke(js.Global().Get("fetch"))),
 		Auth:      staticAuth{unread.Credentials{Portal: p.url, AccessToken: p.token}},
 		Rate:      rate, Burst: 50,
 		BatchSize: 1, // a request per call: the most requests the calls could make

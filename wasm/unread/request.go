@@ -153,17 +153,23 @@ func singleBody(c *command, token string) string {
 
 // batchBody is the form body of a batch request with halt=0, so every
 // command runs whatever happens to the others (docs/bitrix24.md#f-batch-shape).
+// Each command is cmd[key]=method?DIALOG_ID=..&MESSAGE_ID=.., escaped as
+// one form value; it is written straight into the body.
 func batchBody(cmds []*command, token string) string {
 	b := make([]byte, 0, 16+len(cmds)*80+len(token))
 	b = append(b, "halt=0"...)
 	for _, c := range cmds {
 		b = append(b, "&cmd%5B"...)
-		b = append(b, escape(c.key)...)
+		b = appendEscaped(b, c.key)
 		b = append(b, "%5D="...)
-		b = append(b, escape(method+"?DIALOG_ID="+string(c.dialog)+"&MESSAGE_ID="+strconv.FormatInt(int64(c.message), 10))...)
+		b = appendEscaped(b, method)
+		b = append(b, "%3FDIALOG_ID%3D"...) // ?DIALOG_ID=
+		b = appendEscaped(b, string(c.dialog))
+		b = append(b, "%26MESSAGE_ID%3D"...) // &MESSAGE_ID=
+		b = strconv.AppendInt(b, int64(c.message), 10)
 	}
 	b = append(b, "&auth="...)
-	b = append(b, escape(token)...)
+	b = appendEscaped(b, token)
 	return string(b)
 }
 
@@ -171,23 +177,27 @@ func batchBody(cmds []*command, token string) string {
 // (A-Z a-z 0-9 - _ . ~), so a space is %20, which a form parser reads as
 // well as url.QueryEscape's +. It spares the module net/url.
 func escape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b []byte
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			if b != nil {
-				b = append(b, c)
-			}
-			continue
+		if !unreserved(s[i]) {
+			return string(appendEscaped(make([]byte, 0, len(s)+8), s))
 		}
-		if b == nil {
-			b = append(make([]byte, 0, len(s)+8), s[:i]...)
+	}
+	return s
+}
+
+// appendEscaped appends s to b, escaped as escape does.
+func appendEscaped(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
 		}
-		b = append(b, '%', hex[c>>4], hex[c&15])
 	}
-	if b == nil {
-		return s
-	}
-	return string(b)
+	return b
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
 }

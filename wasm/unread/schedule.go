@@ -92,8 +92,9 @@ func (c *Client) sweepLocked(now time.Time) (ready int, oldest, earliest time.Ti
 }
 
 // takeLocked removes the ready calls of up to size dialogs from the lanes,
-// interactive first, oldest first. Calls of one dialog become one command
-// with the lowest message id: marking from 12 covers marking from 15.
+// interactive first, oldest first. Calls of one dialog taken together
+// become one command with the lowest message id: marking from 12 covers
+// marking from 15.
 func (c *Client) takeLocked(now time.Time, size int) []*command {
 	merge := c.cfg.BatchSize > 1
 	var cmds []*command
@@ -101,7 +102,13 @@ func (c *Client) takeLocked(now time.Time, size int) []*command {
 	for i := range c.lanes {
 		ln := &c.lanes[i]
 		rest := ln.calls[:0]
-		for _, k := range ln.calls {
+		for j, k := range ln.calls {
+			if len(cmds) == size {
+				// Full: the rest wait for a later request, unscanned, so a
+				// queue of 10,000 costs a request no more than a full one.
+				rest = append(rest, ln.calls[j:]...)
+				break
+			}
 			if k.settled {
 				continue
 			}
@@ -111,10 +118,6 @@ func (c *Client) takeLocked(now time.Time, size int) []*command {
 			}
 			cmd := byDialog[k.dialog]
 			if cmd == nil || !merge {
-				if len(cmds) == size {
-					rest = append(rest, k)
-					continue
-				}
 				cmd = &command{key: "c" + strconv.Itoa(len(cmds)), dialog: k.dialog, message: k.message}
 				cmds = append(cmds, cmd)
 				byDialog[k.dialog] = cmd
