@@ -22,15 +22,20 @@
 // Messages (structured clone; every field read as an own property):
 //   client -> bucket  {type: 'hello', owner, locked}       locked: it holds its client lock
 //                     {type: 'reserve', owner, id, portal, limits}
+//                     {type: 'reserve', owner, items: [{id, portal, limits}]} (to the worker:
+//                       the reservations of one task)
 //                     {type: 'cancel', owner, id}
 //                     {type: 'full', owner, portal, limits}
 //                     {type: 'limits', owner, portal, limits}
 //                     {type: 'bye', owner}
-//   bucket -> client  {type: 'ready'} (worker only), {type: 'grant', owner, id}
+//   bucket -> client  {type: 'ready'} (worker only), {type: 'grant', owner, id},
+//                     {type: 'grants', ids} (worker only: one pump's grants to this client)
 //   leader -> all     {type: 'leader', owner}, {type: 'state', portal, level, at, limits}
 import { BudgetHub, parseLimits, ownValue } from './budget-core.js';
 
-const WORKER_NAME = 'markunread-budget';
+// The worker's name carries its protocol's version: a tab of an older
+// version still open keeps its own worker instead of talking past this one.
+const WORKER_NAME = 'markunread-budget/2';
 const CHANNEL_NAME = 'markunread-budget';
 const LEADER_LOCK = 'markunread-budget-leader';
 const CLIENT_LOCK_PREFIX = 'markunread-budget-client:';
@@ -200,23 +205,40 @@ class WorkerTransport {
   constructor(link, worker) {
     this.link = link;
     this.port = worker.port;
+    this.reserves = [];
     this.onReady = null;
     this.onFail = null;
     worker.addEventListener('error', () => this.onFail?.());
     this.port.addEventListener('message', (e) => {
       const type = ownValue(e.data, 'type');
       if (type === 'ready') this.onReady?.();
-      else if (type === 'grant') {
-        const id = ownValue(e.data, 'id');
-        if (Number.isSafeInteger(id)) link.granted(id);
+      else if (type === 'grants') {
+        const ids = ownValue(e.data, 'ids');
+        if (!Array.isArray(ids)) return;
+        for (const id of ids) if (Number.isSafeInteger(id)) link.granted(id);
       }
     });
     this.port.addEventListener('messageerror', () => this.onFail?.());
     this.port.start();
   }
 
+  // Reservations made in one task (a client starting many requests at
+  // once) go as one message, and come back granted as one.
   send(msg) {
-    this.port.postMessage(msg);
+    if (msg.type !== 'reserve') {
+      this.flush();
+      this.port.postMessage(msg);
+      return;
+    }
+    if (this.reserves.length === 0) queueMicrotask(() => this.flush());
+    this.reserves.push({ id: msg.id, portal: msg.portal, limits: msg.limits });
+  }
+
+  flush() {
+    if (this.reserves.length === 0) return;
+    const items = this.reserves;
+    this.reserves = [];
+    this.port.postMessage({ type: 'reserve', owner: this.link.owner, items });
   }
 
   close() {

@@ -7,10 +7,18 @@ import { BudgetHub, parseLimits, ownValue } from './budget-core.js';
 /** @type {Map<string, MessagePort>} owner -> its port */
 const ports = new Map();
 
+// One pump's grants go to each owner as one message.
+/** @type {Map<string, number[]>} owner -> ids granted in the pump under way */
+const granting = new Map();
 const hub = new BudgetHub((owner, id) => {
-  const port = ports.get(owner);
-  if (port !== undefined) port.postMessage({ type: 'grant', id });
+  let ids = granting.get(owner);
+  if (ids === undefined) granting.set(owner, ids = []);
+  ids.push(id);
 });
+hub.onGrants = () => {
+  for (const [owner, ids] of granting) ports.get(owner)?.postMessage({ type: 'grants', ids });
+  granting.clear();
+};
 
 function forget(owner) {
   ports.delete(owner);
@@ -41,6 +49,16 @@ function handle(port, state, msg) {
   if (owner === null) return;
   if (type === 'bye') {
     forget(owner);
+    return;
+  }
+  const items = ownValue(msg, 'items');
+  if (type === 'reserve' && Array.isArray(items)) {
+    hub.reserveAll(items.flatMap((item) => {
+      const portal = ownValue(item, 'portal');
+      const limits = parseLimits(ownValue(item, 'limits'));
+      const id = ownValue(item, 'id');
+      return typeof portal === 'string' && limits !== null && Number.isSafeInteger(id) ? [{ portal, limits, owner, id }] : [];
+    }));
     return;
   }
   const portal = ownValue(msg, 'portal');

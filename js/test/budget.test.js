@@ -95,6 +95,21 @@ test('two owners reserving 200 each are granted in arrival order and never past 
   assert.ok(grants.at(-1).at - grants[0].at <= expected + 400, `last grant at ${grants.at(-1).at - grants[0].at} ms, bucket allows ${expected}`);
 });
 
+test('reserveAll grants what fits of a task\'s reservations in one pump, in order, and the rest as the bucket drains', () => {
+  const clock = fakeClock();
+  const limits = { perSecond: 2, burst: 50 }; // capacity 49
+  const pumps = [];
+  let current = null;
+  const hub = new BudgetHub((owner, id) => current.push(id), clock);
+  hub.onGrants = () => { pumps.push(current); current = []; };
+  current = [];
+  hub.reserveAll(Array.from({ length: 52 }, (_, id) => ({ portal: 'https://p.example', limits, owner: 'o', id })));
+  assert.equal(pumps.length, 1);
+  assert.deepEqual(pumps[0], Array.from({ length: 49 }, (_, i) => i));
+  clock.runAll();
+  assert.deepEqual(pumps.flat(), Array.from({ length: 52 }, (_, i) => i));
+});
+
 test('portals have their own buckets', () => {
   const clock = fakeClock();
   const grants = [];

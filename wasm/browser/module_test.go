@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/markunread/markunread/wasm/unread"
@@ -68,6 +69,7 @@ func serveModule(t *testing.T, p testPortal, token string, options map[string]an
 	_, err := Serve(bridge)
 	require.NoError(t, err)
 	require.Equal(t, js.TypeObject, m.api.Type(), "Serve did not call ready with the api")
+	m.api.Call("hearProgress") // as the shim does at the page's first progress listener
 	return m
 }
 
@@ -141,4 +143,20 @@ func requireTrue(t *testing.T, o outcome, what string) {
 	t.Helper()
 	require.True(t, o.ok, "%s: rejected with %s: %s", what, o.code, o.description)
 	require.True(t, o.value.Type() == js.TypeBoolean && o.value.Bool(), "%s: resolved with %s, not true", what, o.value.Type())
+}
+
+// onSettle costs a crossing per settled call, so it is called only once
+// the shim says the page listens (api.hearProgress).
+func TestProgressReachesTheShimOnlyOnceThePageListens(t *testing.T) {
+	var calls atomic.Int64
+	onSettle := js.FuncOf(func(js.Value, []js.Value) any { calls.Add(1); return nil })
+	defer onSettle.Release()
+	m := &module{onSettle: onSettle.Value}
+	p := unread.Progress{Dialog: "chat1", Message: 1}
+	m.progress(p)
+	assert.Equal(t, int64(0), calls.Load(), "called before anyone listened")
+	m.heard.Store(true) // what api.hearProgress does
+	m.progress(p)
+	m.progress(p)
+	assert.Equal(t, int64(2), calls.Load())
 }
