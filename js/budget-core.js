@@ -38,6 +38,16 @@ export function parseLimits(value) {
   return { perSecond, burst };
 }
 
+/** A hold message's fields, checked, or null. */
+export function parseHold(msg) {
+  const portal = ownValue(msg, 'portal');
+  const method = ownValue(msg, 'method');
+  const until = ownValue(msg, 'until');
+  if (typeof portal !== 'string' || typeof method !== 'string' || method === '' || method.length > 100) return null;
+  if (typeof until !== 'number' || !Number.isFinite(until)) return null;
+  return { portal, method, until };
+}
+
 /** The value of an own data property of obj, or undefined; never a getter's. */
 export function ownValue(obj, name) {
   if (obj === null || typeof obj !== 'object') return undefined;
@@ -251,6 +261,29 @@ export class BudgetHub {
     this.timerAt = Infinity;
     /** Called with the grants of a pump that granted any (a leader announces its state then). */
     this.onGrants = null;
+    /** Called with each hold, to relay it to the clients but its sender. */
+    this.onHold = null;
+    /** @type {Map<string, {portal: string, method: string, until: number}>} the holds not yet lifted, by portal and method */
+    this.holds = new Map();
+  }
+
+  /**
+   * A client met OPERATION_TIME_LIMIT: method of portal is blocked until
+   * until (epoch ms). The hub keeps it for clients that connect later and
+   * relays it through onHold.
+   * @param {string} portal @param {string} method @param {number} until @param {string} owner
+   */
+  hold(portal, method, until, owner) {
+    const key = `${portal} ${method}`;
+    const known = this.holds.get(key);
+    if (known === undefined || until > known.until) this.holds.set(key, { portal, method, until });
+    this.onHold?.(portal, method, until, owner);
+  }
+
+  /** The holds not yet lifted at now. @param {number} now */
+  activeHolds(now) {
+    for (const [key, h] of this.holds) if (h.until <= now) this.holds.delete(key);
+    return [...this.holds.values()];
   }
 
   reserve(portal, limits, owner, id) {

@@ -26,12 +26,15 @@
 //                       the reservations of one task)
 //                     {type: 'cancel', owner, id}
 //                     {type: 'full', owner, portal, limits}
+//                     {type: 'hold', owner, portal, method, until}  the portal answered
+//                       OPERATION_TIME_LIMIT: method is blocked until until (epoch ms)
 //                     {type: 'limits', owner, portal, limits}
 //                     {type: 'bye', owner}
 //   bucket -> client  {type: 'ready'} (worker only), {type: 'grant', owner, id},
 //                     {type: 'grants', ids} (worker only: one pump's grants to this client)
+//                     {type: 'held', portal, method, until, from}  another client's hold
 //   leader -> all     {type: 'leader', owner}, {type: 'state', portal, level, at, limits}
-import { BudgetHub, parseLimits, ownValue } from './budget-core.js';
+import { BudgetHub, parseHold, parseLimits, ownValue } from './budget-core.js';
 
 // The worker's name carries its protocol's version: a tab of an older
 // version still open keeps its own worker instead of talking past this one.
@@ -93,6 +96,10 @@ class Link {
     this.transport = null;
     this.locked = false;
     this.lockRelease = null;
+    /** @type {Set<{portal: string, listener: (method: string, until: number) => void, from: object}>} */
+    this.watchers = new Set();
+    /** @type {Map<string, {portal: string, method: string, until: number, from: object | null}>} the holds heard, by portal and method */
+    this.holds = new Map();
     this.ready = this.start(prefer);
   }
 
@@ -158,6 +165,36 @@ class Link {
     return { id, promise };
   }
 
+  /**
+   * A client of this page met the operating-time limit: the page's other
+   * budgets of the portal hear it now, other tabs through the bucket.
+   */
+  hold(portal, method, until, from) {
+    this.held(portal, method, until, from);
+    this.tell({ type: 'hold', portal, method, until }).catch(() => {});
+  }
+
+  /** Tells the watchers of portal of a hold, but not the budget it came from. */
+  held(portal, method, until, from) {
+    const key = `${portal} ${method}`;
+    const known = this.holds.get(key);
+    if (known === undefined || until > known.until) this.holds.set(key, { portal, method, until, from });
+    for (const w of this.watchers) {
+      if (w.portal === portal && w.from !== from) tellWatcher(w, method, until);
+    }
+  }
+
+  /** Adds a watcher, which hears at once the holds of its portal not yet lifted. */
+  watch(w) {
+    this.watchers.add(w);
+    const now = Date.now();
+    for (const [key, h] of this.holds) {
+      if (h.until <= now) this.holds.delete(key);
+      else if (h.portal === w.portal && h.from !== w.from) tellWatcher(w, h.method, h.until);
+    }
+    return () => { this.watchers.delete(w); };
+  }
+
   granted(id) {
     const w = this.waiting.get(id);
     if (w === undefined) return; // cancelled, or granted twice across a hand-over
@@ -216,7 +253,7 @@ class WorkerTransport {
         const ids = ownValue(e.data, 'ids');
         if (!Array.isArray(ids)) return;
         for (const id of ids) if (Number.isSafeInteger(id)) link.granted(id);
-      }
+      } else if (type === 'held') heldFrom(link, e.data);
     });
     this.port.addEventListener('messageerror', () => this.onFail?.());
     this.port.start();
@@ -283,6 +320,10 @@ class LeaderTransport {
       if (owner === this.link.owner) this.link.granted(id);
       else this.channel.postMessage({ type: 'grant', owner, id });
     });
+    hub.onHold = (portal, method, until, from) => {
+      this.channel.postMessage({ type: 'held', portal, method, until, from });
+      if (from !== this.link.owner) this.link.held(portal, method, until, null);
+    };
     const now = Date.now();
     for (const [portal, state] of this.states) hub.ledger.adopt(portal, state, now);
     hub.onGrants = (granted, at) => {
@@ -314,6 +355,10 @@ class LeaderTransport {
       if (owner === this.link.owner && Number.isSafeInteger(id)) this.link.granted(id);
       return;
     }
+    if (type === 'held') {
+      if (ownValue(msg, 'from') !== this.link.owner) heldFrom(this.link, msg);
+      return;
+    }
     if (type === 'leader') {
       // A new leader: whatever this tab waits for, it asks again (the
       // ledger ignores repeats).
@@ -333,13 +378,17 @@ class LeaderTransport {
       return;
     }
     if (this.hub === null || typeof owner !== 'string') return;
-    this.apply(owner, type, portal, limits, ownValue(msg, 'id'), ownValue(msg, 'locked') === true);
+    this.apply(owner, type, portal, limits, ownValue(msg, 'id'), ownValue(msg, 'locked') === true, msg);
   }
 
-  apply(owner, type, portal, limits, id, locked) {
+  apply(owner, type, portal, limits, id, locked, msg) {
     if (locked) this.watch(owner);
     if (type === 'bye') {
       this.hub.drop(owner);
+      return;
+    }
+    if (type === 'hold') {
+      holdInto(this.hub, owner, msg);
       return;
     }
     if (type === 'cancel' && Number.isSafeInteger(id)) {
@@ -354,7 +403,7 @@ class LeaderTransport {
 
   send(msg) {
     if (this.hub !== null) {
-      this.apply(msg.owner, msg.type, msg.portal, msg.limits, msg.id, false);
+      this.apply(msg.owner, msg.type, msg.portal, msg.limits, msg.id, false, msg);
       if (msg.type === 'limits' || msg.type === 'full') this.channel.postMessage({ type: 'state', portal: msg.portal, ...this.hub.ledger.snapshot(msg.portal, Date.now()) });
       return;
     }
@@ -374,16 +423,38 @@ class PageTransport {
   /** @param {Link} link */
   constructor(link) {
     this.hub = new BudgetHub((owner, id) => link.granted(id));
+    // The page is the only owner: the link has told its watchers already.
   }
 
   send(msg) {
     const limits = parseLimits(msg.limits);
+    if (msg.type === 'hold') return;
     if (msg.type === 'cancel') this.hub.cancel(msg.owner, msg.id);
     else if (limits === null) return;
     else if (msg.type === 'reserve') this.hub.reserve(msg.portal, limits, msg.owner, msg.id);
     else if (msg.type === 'full') this.hub.full(msg.portal, limits);
     else if (msg.type === 'limits') this.hub.setLimits(msg.portal, limits);
   }
+}
+
+function tellWatcher(w, method, until) {
+  try {
+    w.listener(method, until);
+  } catch {
+    // a listener's failure is its own
+  }
+}
+
+/** A 'held' message from the bucket, to the link's watchers. */
+function heldFrom(link, msg) {
+  const h = parseHold(msg);
+  if (h !== null) link.held(h.portal, h.method, h.until, null);
+}
+
+/** A client's 'hold' message, into the hub that relays it. */
+function holdInto(hub, owner, msg) {
+  const h = parseHold(msg);
+  if (h !== null) hub.hold(h.portal, h.method, h.until, owner);
 }
 
 /** @type {Map<string, Link>} one link per preferred transport ('' = best available) */
@@ -437,6 +508,7 @@ export function createBudget(portalOrigin, limits, options) {
   /** @type {Set<number>} this budget's waiting reservations */
   const mine = new Set();
   let closed = false;
+  const self = {}; // this budget, as the watchers know it
 
   return Object.freeze({
     /**
@@ -466,6 +538,26 @@ export function createBudget(portalOrigin, limits, options) {
     /** The portal answered QUERY_LIMIT_EXCEEDED: fill the shared bucket to the brim. */
     full() {
       if (!closed) link.tell({ type: 'full', portal, limits: current }).catch(() => {});
+    },
+    /**
+     * The portal answered OPERATION_TIME_LIMIT: method is blocked until
+     * `until` (epoch ms). Every other budget of the portal, in this page and
+     * in the app's other tabs, hears it through watch.
+     * @param {string} method @param {number} until
+     */
+    hold(method, until) {
+      if (closed || typeof method !== 'string' || typeof until !== 'number' || !Number.isFinite(until)) return;
+      link.hold(portal, method, until, self);
+    },
+    /**
+     * listener(method, until) hears the holds other clients make for this
+     * portal. Returns a function that stops it.
+     * @param {(method: string, until: number) => void} listener
+     * @returns {() => void}
+     */
+    watch(listener) {
+      if (typeof listener !== 'function') throw new TypeError('markunread budget: watch(listener) takes a function');
+      return link.watch({ portal, listener, from: self });
     },
     /** A learned plan: the shared bucket of this portal uses it from now on. @param {Limits} next */
     setLimits(next) {
@@ -535,6 +627,8 @@ export function recallPlan(portalOrigin) {
 export function budgetForModule(portal, options) {
   let budget = null;
   let told = null;
+  const me = {}; // this module, as the watchers know it
+  const via = options === undefined || options === null ? undefined : ownValue(options, 'via');
   return Object.freeze({
     /**
      * @param {number} perSecond @param {number} burst
@@ -553,6 +647,26 @@ export function budgetForModule(portal, options) {
     },
     full() {
       budget?.full();
+    },
+    /**
+     * The module met OPERATION_TIME_LIMIT: the portal's other clients hear it.
+     * @param {string} method @param {number} until epoch ms
+     */
+    hold(method, until) {
+      if (typeof method !== 'string' || typeof until !== 'number' || !Number.isFinite(until)) return;
+      try {
+        linkFor(via).hold(portalKey(portal), method, until, me);
+      } catch {
+        // not a portal URL: nobody to tell
+      }
+    },
+    /**
+     * listener(method, until) hears the holds of the portal's other clients.
+     * @param {(method: string, until: number) => void} listener
+     * @returns {() => void} stops it
+     */
+    watch(listener) {
+      return linkFor(via).watch({ portal: portalKey(portal), listener, from: me });
     },
   });
 }

@@ -2,7 +2,7 @@
 // portal for every client of the app's origin (tabs, frames, pages), and
 // grants their reservations in the order they arrived. budget.js connects to
 // it; the protocol is described there.
-import { BudgetHub, parseLimits, ownValue } from './budget-core.js';
+import { BudgetHub, parseHold, parseLimits, ownValue } from './budget-core.js';
 
 /** @type {Map<string, MessagePort>} owner -> its port */
 const ports = new Map();
@@ -18,6 +18,11 @@ const hub = new BudgetHub((owner, id) => {
 hub.onGrants = () => {
   for (const [owner, ids] of granting) ports.get(owner)?.postMessage({ type: 'grants', ids });
   granting.clear();
+};
+// A client's hold reaches every other client; one that connects later
+// hears the holds not yet lifted when it says hello.
+hub.onHold = (portal, method, until, from) => {
+  for (const [owner, port] of ports) if (owner !== from) port.postMessage({ type: 'held', portal, method, until, from });
 };
 
 function forget(owner) {
@@ -43,12 +48,18 @@ function handle(port, state, msg) {
     ports.set(owner, port);
     if (ownValue(msg, 'locked') === true) watch(owner);
     port.postMessage({ type: 'ready' });
+    for (const h of hub.activeHolds(Date.now())) port.postMessage({ type: 'held', ...h });
     return;
   }
   const owner = state.owner;
   if (owner === null) return;
   if (type === 'bye') {
     forget(owner);
+    return;
+  }
+  if (type === 'hold') {
+    const h = parseHold(msg);
+    if (h !== null) hub.hold(h.portal, h.method, h.until, owner);
     return;
   }
   const items = ownValue(msg, 'items');

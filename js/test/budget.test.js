@@ -316,3 +316,50 @@ test('the module\'s plans store remembers per portal and never throws', () => {
     assert.doesNotThrow(() => plansForModule.remember('https://m.example', 5, 250));
   });
 });
+
+test('a hold reaches the portal\'s other budgets in the page, not its sender nor other portals; unwatch stops it', () => {
+  const a = budgetForModule('https://hold.example/rest/', { via: 'page' });
+  const b = budgetForModule('https://hold.example', { via: 'page' });
+  const other = budgetForModule('https://other.example', { via: 'page' });
+  const heard = { a: [], b: [], other: [] };
+  a.watch((method, until) => heard.a.push([method, until]));
+  const stopB = b.watch((method, until) => heard.b.push([method, until]));
+  other.watch((method, until) => heard.other.push([method, until]));
+  a.hold('im.dialog.unread', 1_900_000_000_000);
+  assert.deepEqual(heard, { a: [], b: [['im.dialog.unread', 1_900_000_000_000]], other: [] });
+  a.hold('im.dialog.unread', Number.NaN); // not a time: nobody hears it
+  a.hold(42, 1_900_000_000_000);
+  stopB();
+  a.hold('batch', 1_900_000_000_001);
+  assert.deepEqual(heard.b, [['im.dialog.unread', 1_900_000_000_000]]);
+  b.hold('batch', 1_900_000_000_002);
+  assert.deepEqual(heard.a, [['batch', 1_900_000_000_002]]);
+});
+
+test('the hub relays a hold with its sender, and keeps it for later clients until it lifts', () => {
+  const clock = fakeClock();
+  const hub = new BudgetHub(() => {}, clock);
+  const relayed = [];
+  hub.onHold = (portal, method, until, from) => relayed.push({ portal, method, until, from });
+  hub.hold('https://p.example', 'im.dialog.unread', clock.t + 10_000, 'tab-a');
+  hub.hold('https://p.example', 'im.dialog.unread', clock.t + 5_000, 'tab-b'); // earlier: the later one stands
+  hub.hold('https://p.example', 'batch', clock.t + 1_000, 'tab-a');
+  assert.deepEqual(relayed.map((r) => r.from), ['tab-a', 'tab-b', 'tab-a']);
+  assert.deepEqual(hub.activeHolds(clock.t).map((h) => [h.method, h.until - clock.t]), [['im.dialog.unread', 10_000], ['batch', 1_000]]);
+  assert.deepEqual(hub.activeHolds(clock.t + 2_000).map((h) => h.method), ['im.dialog.unread']);
+  assert.deepEqual(hub.activeHolds(clock.t + 10_000), []);
+});
+
+test('a budget that starts watching hears the portal\'s holds not yet lifted', () => {
+  const a = budgetForModule('https://late.example', { via: 'page' });
+  const b = budgetForModule('https://late.example', { via: 'page' });
+  const until = Date.now() + 60_000;
+  a.hold('im.dialog.unread', until);
+  a.hold('batch', Date.now() - 1); // already lifted
+  const heard = [];
+  b.watch((method, at) => heard.push([method, at]));
+  assert.deepEqual(heard, [['im.dialog.unread', until]]);
+  const own = [];
+  a.watch((method, at) => own.push([method, at]));
+  assert.deepEqual(own, [], 'a budget does not hear its own hold back');
+});

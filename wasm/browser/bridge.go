@@ -27,6 +27,7 @@ type module struct {
 	newError js.Value
 	onSettle js.Value
 	onLog    js.Value
+	shared   *sharedBudget // nil without the shim's budget
 	// heard is set once the page listens for progress events: until then
 	// a settled call costs no crossing to tell the shim of it.
 	heard   atomic.Bool
@@ -55,7 +56,8 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 			cfg.Plans = planStore{store: p}
 		}
 		if b := bridge.Get("budget"); b.Type() == js.TypeFunction {
-			cfg.Shared = newSharedBudget(b)
+			m.shared = newSharedBudget(b)
+			cfg.Shared = m.shared
 		}
 	})
 	if err != nil {
@@ -74,6 +76,9 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 		cfg.OnLog = m.logged
 	}
 	m.client = unread.New(cfg)
+	if m.shared != nil {
+		m.shared.held = m.client.Held
+	}
 	api := jsObject.Call("create", js.Null())
 	m.export(api, "markUnread", m.markUnread)
 	m.export(api, "markMany", m.markMany)
@@ -207,6 +212,9 @@ func (m *module) close(_ js.Value, args []js.Value) any {
 	closed := arg(args, 0)
 	go func() {
 		m.client.Close()
+		if m.shared != nil {
+			m.shared.release()
+		}
 		if t, ok := typeOf(closed); ok && t == js.TypeFunction {
 			_ = guard("close's callback", func() { closed.Invoke(statsObject(m.client.Stats())) })
 		}

@@ -5,6 +5,7 @@ package browser
 import (
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/markunread/markunread/wasm/unread"
 )
@@ -40,12 +41,19 @@ func (s planStore) Remember(portal string, p unread.Plan) {
 
 // sharedBudget is the shim's budget shared by the app's clients, frames
 // and tabs: budget(portal) gives {reserve(perSecond, burst) -> Promise,
-// full()}, made once per portal.
+// full(), hold(method, untilMs), watch(listener) -> unwatch}, made once
+// per portal; listener(method, untilMs) hears the holds of the portal's
+// other clients, which go to held.
 type sharedBudget struct {
 	factory js.Value
+	// held is the client's Held: set before the client's first request,
+	// cleared by release (calls from JavaScript all run on one thread).
+	held func(portal, method string, until time.Time)
 
-	mu       sync.Mutex
-	byPortal map[string]js.Value
+	mu        sync.Mutex
+	byPortal  map[string]js.Value
+	listeners []js.Func
+	unwatch   []js.Value
 }
 
 func newSharedBudget(factory js.Value) *sharedBudget {
@@ -54,16 +62,41 @@ func newSharedBudget(factory js.Value) *sharedBudget {
 
 func (s *sharedBudget) get(portal string) (js.Value, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if b, ok := s.byPortal[portal]; ok {
-		return b, nil
+	b, ok := s.byPortal[portal]
+	if !ok {
+		if err := guard("budget()", func() { b = s.factory.Invoke(portal) }); err != nil {
+			s.mu.Unlock()
+			return js.Undefined(), err
+		}
+		s.byPortal[portal] = b
 	}
-	var b js.Value
-	if err := guard("budget()", func() { b = s.factory.Invoke(portal) }); err != nil {
-		return js.Undefined(), err
+	s.mu.Unlock()
+	if !ok {
+		// Outside the lock: watch tells the listener at once of the holds
+		// not yet lifted, and the listener runs here, on this goroutine.
+		s.watch(portal, b)
 	}
-	s.byPortal[portal] = b
 	return b, nil
+}
+
+// watch has the client hear the holds of portal's other clients.
+func (s *sharedBudget) watch(portal string, b js.Value) {
+	held := s.held
+	if held == nil {
+		return
+	}
+	listener := funcOf("budget.watch's listener", func(args []js.Value) {
+		method, until := arg(args, 0), arg(args, 1)
+		if s.held != nil && method.Type() == js.TypeString && until.Type() == js.TypeNumber {
+			held(portal, method.String(), time.UnixMilli(int64(until.Float())))
+		}
+	}, func(*unread.Error) {})
+	var unwatch js.Value
+	_ = guard("budget.watch", func() { unwatch = b.Call("watch", listener) })
+	s.mu.Lock()
+	s.listeners = append(s.listeners, listener)
+	s.unwatch = append(s.unwatch, unwatch)
+	s.mu.Unlock()
 }
 
 func (s *sharedBudget) Reserve(portal string, plan unread.Plan, stop <-chan struct{}) error {
@@ -83,4 +116,25 @@ func (s *sharedBudget) Full(portal string) {
 	if b, err := s.get(portal); err == nil {
 		_ = guard("budget.full", func() { b.Call("full") })
 	}
+}
+
+func (s *sharedBudget) Hold(portal, method string, until time.Time) {
+	if b, err := s.get(portal); err == nil {
+		_ = guard("budget.hold", func() { b.Call("hold", method, until.UnixMilli()) })
+	}
+}
+
+// release lets go of the listeners: the client is closed.
+func (s *sharedBudget) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, stop := range s.unwatch {
+		if t, ok := typeOf(stop); ok && t == js.TypeFunction {
+			_ = guard("budget.watch's unwatch", func() { stop.Invoke() })
+		}
+	}
+	for _, f := range s.listeners {
+		f.Release()
+	}
+	s.listeners, s.unwatch, s.held = nil, nil, nil
 }

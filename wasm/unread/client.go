@@ -29,6 +29,7 @@ type Client struct {
 	moved    *Error // the portal answered with a redirect: every call fails with it
 	base     string // the portal's base URL, once a request has been made
 	recalled bool   // the plan store was asked
+	holds    []hold // other clients' blocks heard before base was known
 	closed   bool
 	stats    Stats
 }

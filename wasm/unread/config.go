@@ -20,10 +20,14 @@ type Transport interface {
 // budget (docs/bitrix24.md#f-rate-bucket). Reserve returns when one more
 // request to portal may leave under plan, having counted it, or with an
 // error when stop closes first; Full says the portal answered
-// QUERY_LIMIT_EXCEEDED.
+// QUERY_LIMIT_EXCEEDED. Hold says the portal answered
+// OPERATION_TIME_LIMIT: method is blocked until until; every other client
+// of the portal hears of it through its Client.Held, so they do not each
+// meet the block (docs/bitrix24.md#f-otl-per-method).
 type SharedBudget interface {
 	Reserve(portal string, plan Plan, stop <-chan struct{}) error
 	Full(portal string)
+	Hold(portal, method string, until time.Time)
 }
 
 // PlanStore remembers a portal's plan between page loads.

@@ -17,7 +17,8 @@
 //   - plan.go: the portal's plan, recalled, learned from app.info, demoted;
 //   - retry.go: what a call does after a verdict that did not settle it;
 //   - request.go: the request itself (body, send), answer.go: reading it
-//     into one verdict per command;
+//     into one verdict per command, json.go: the answer's text as
+//     JSON.parse reads it;
 //   - session.go: tokens, one refresh at a time, early refresh;
 //   - portal.go: where a token may be sent; stats.go, log.go: what the
 //     client tells of itself; bucket.go, stop.go: small tools.

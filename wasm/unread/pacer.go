@@ -25,7 +25,10 @@ import (
 //     unconfirmed until a request beyond the standard bucket has passed:
 //     that request goes alone, so a wrong plan costs one 503, not a burst;
 //   - operating time, per method: a method near its budget is spaced out,
-//     and while batch itself is blocked requests carry one command each.
+//     and while batch itself is blocked requests carry one command each;
+//   - another client of the app in this browser met the operating-time
+//     limit (Hold): marks wait until it lifts, and a little longer, so that
+//     the client that met it probes alone.
 //
 // Every decision takes the time as an argument, so tests need no clock. The
 // zero value is not usable; make one with NewPacer. A Pacer is not safe for
@@ -48,6 +51,7 @@ type Pacer struct {
 	crossLevel float64 // the standard bucket's level when it left
 
 	spacedUntil time.Time // a method near its operating budget: no request before
+	heldUntil   time.Time // another client met the method's block: no marks before
 	batchUntil  time.Time // batch is blocked: single requests until then
 	batchPause  time.Duration
 	resets      map[string]time.Time // per method, when its oldest use leaves the window (local clock)
@@ -74,6 +78,9 @@ const (
 	// doubles up to blockedPauseCap.
 	blockedPause    = 10 * time.Second
 	blockedPauseCap = 80 * time.Second
+	// holdGrace: a client told of another's block waits this much past it,
+	// so the other's probe goes first and can say the block goes on.
+	holdGrace = time.Second
 )
 
 // NewPacer returns a pacer for plan with nothing under way.
@@ -119,6 +126,7 @@ const (
 	WaitGather       // calls gather for a part-filled request under way
 	WaitBucket       // the bucket has no room
 	WaitSpacing      // a method is near its operating budget
+	WaitHeld         // another client of this browser met the method's block
 )
 
 // Next says whether a request may leave at now, given ready commands
@@ -149,6 +157,9 @@ func (p *Pacer) Next(now time.Time, ready int, oldest time.Time) (size int, wait
 		if until := oldest.Add(p.linger); now.Before(until) {
 			return 0, until.Sub(now), WaitGather
 		}
+	}
+	if now.Before(p.heldUntil) {
+		return 0, p.heldUntil.Sub(now), WaitHeld
 	}
 	if now.Before(p.spacedUntil) {
 		return 0, p.spacedUntil.Sub(now), WaitSpacing
@@ -259,6 +270,22 @@ func (p *Pacer) Reopens(now time.Time, method string, pause *time.Duration) time
 func (p *Pacer) BatchBlocked(now time.Time) time.Time {
 	p.batchUntil = later(p.batchUntil, p.Reopens(now, "batch", &p.batchPause))
 	return p.batchUntil
+}
+
+// Hold takes another client's OPERATION_TIME_LIMIT (docs/bitrix24.md#f-otl-limit):
+// blocked (a method) is blocked until until. For the mark method no request leaves
+// before until plus holdGrace; for batch, requests carry one command each
+// until then. A hold already past is ignored.
+func (p *Pacer) Hold(now time.Time, blocked string, until time.Time) {
+	if !until.After(now) || until.After(now.Add(maxOperatingWait)) {
+		return
+	}
+	switch blocked {
+	case method:
+		p.heldUntil = later(p.heldUntil, until.Add(holdGrace))
+	case "batch":
+		p.batchUntil = later(p.batchUntil, until)
+	}
 }
 
 // clockSpan turns seconds on the portal's clock into a span, refusing

@@ -210,3 +210,25 @@ func TestPacerKeepsTheLevelWhenThePlanChanges(t *testing.T) {
 	assert.InDelta(t, 31, p.bucket.Level(t0), 1e-9)
 	assert.Equal(t, EnterprisePlan, p.Plan())
 }
+
+func TestPacerHoldsMarksWhileAnotherClientMetTheBlock(t *testing.T) {
+	p := knownPacer()
+	now := at(time.Second)
+	p.Hold(now, method, now.Add(10*time.Second))
+	size, wait, why := p.Next(now, 5, now)
+	assert.Zero(t, size)
+	assert.Equal(t, WaitHeld, why)
+	assert.Equal(t, 10*time.Second+holdGrace, wait, "the client that met the block probes first")
+	size, _, _ = p.Next(now.Add(11*time.Second), 5, now)
+	assert.Equal(t, 50, size, "after the hold and its grace, marks go")
+
+	p.Hold(now, "batch", now.Add(30*time.Second))
+	size, _, _ = p.Next(now.Add(12*time.Second), 5, now)
+	assert.Equal(t, 1, size, "batch blocked elsewhere: one command per request")
+
+	q := knownPacer()
+	q.Hold(now, method, now.Add(-time.Second))
+	q.Hold(now, method, now.Add(maxOperatingWait+time.Minute))
+	size, _, _ = q.Next(now, 5, now)
+	assert.Equal(t, 50, size, "a hold already past, or beyond any block, is ignored")
+}

@@ -67,6 +67,15 @@ func (c *Client) askPlanLocked(now time.Time) bool {
 // lock held: it is page code.
 func (c *Client) recallPlan(base string) Plan {
 	c.mu.Lock()
+	if c.base == "" {
+		now := time.Now()
+		for _, h := range c.holds {
+			if h.portal == base {
+				c.pacer.Hold(now, h.method, h.until)
+			}
+		}
+		c.holds = nil
+	}
 	c.base = base
 	ask := c.plan == planUnknown && c.cfg.Plans != nil && !c.recalled
 	c.recalled = true

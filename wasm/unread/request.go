@@ -52,6 +52,9 @@ func (c *Client) send(r request) {
 		c.askPlan(base, creds.AccessToken)
 		return
 	}
+	if c.deferHeld(r) {
+		return
+	}
 	path, body := method, ""
 	var keys []string
 	if len(cmds) == 1 {

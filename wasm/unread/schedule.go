@@ -151,6 +151,7 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 		c.pacer.Observe(now, envelope, t)
 	}
 	var full, blocked, demoted bool
+	var batchHeld time.Time
 	for i := range cmds {
 		if len(cmds) > 1 && vs[i].err == nil {
 			c.pacer.Observe(now, method, vs[i].timing)
@@ -159,6 +160,7 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 		blocked = blocked || vs[i].next == methodBlocked || vs[i].next == batchBlocked
 		if vs[i].next == batchBlocked && i == 0 {
 			until := c.pacer.BatchBlocked(now)
+			batchHeld = until
 			c.log(LogEvent{Kind: LogBlocked, Code: CodeOperatingLimit, Text: "batch is blocked by the portal's operating-time limit: commands go as single requests", Wait: until.Sub(now), Commands: len(cmds)})
 		}
 	}
@@ -229,14 +231,84 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 	}
 	base := c.base
 	c.mu.Unlock()
-	if full && c.cfg.Shared != nil {
-		c.cfg.Shared.Full(base)
+	if c.cfg.Shared != nil {
+		if full {
+			c.cfg.Shared.Full(base)
+		}
+		if !held.IsZero() {
+			c.cfg.Shared.Hold(base, method, held)
+		}
+		if !batchHeld.IsZero() {
+			c.cfg.Shared.Hold(base, "batch", batchHeld)
+		}
 	}
 	if demoted && c.cfg.Plans != nil {
 		c.cfg.Plans.Remember(base, StandardPlan) // the larger plan is not to be recalled
 	}
 	c.report(done...)
 	c.poke()
+}
+
+// hold is another client's word that a method of a portal is blocked.
+type hold struct {
+	portal, method string
+	until          time.Time
+}
+
+// Held hears, through the SharedBudget, that another client of the app met
+// OPERATION_TIME_LIMIT: method of portal is blocked until until. This
+// client's calls of it wait (Pacer.Hold) rather than meet the block too.
+func (c *Client) Held(portal, blocked string, until time.Time) {
+	c.mu.Lock()
+	if c.base == "" {
+		c.holds = append(c.holds, hold{portal, blocked, until})
+		c.mu.Unlock()
+		return
+	}
+	if portal != c.base {
+		c.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	c.pacer.Hold(now, blocked, until)
+	c.log(LogEvent{Kind: LogBlocked, Code: CodeOperatingLimit, Text: "another client of the app met " + blocked + "'s operating-time limit: calls wait until it reopens", Wait: until.Sub(now)})
+	c.mu.Unlock()
+	c.poke()
+}
+
+// deferHeld puts r's calls back in line when, since r was taken, the
+// client heard that another client met the block r would meet (the first
+// request of a client learns its portal, and so its holds, only as it is
+// sent). It says whether it did.
+func (c *Client) deferHeld(r request) bool {
+	c.mu.Lock()
+	now := time.Now()
+	held := now.Before(c.pacer.heldUntil)
+	single := len(r.cmds) > 1 && now.Before(c.pacer.batchUntil) // they go again one by one
+	if !held && !single {
+		c.mu.Unlock()
+		return false
+	}
+	at := now
+	if held {
+		at = c.pacer.heldUntil
+	}
+	c.pacer.Ended(len(r.cmds), false)
+	for _, cmd := range r.cmds {
+		for _, k := range cmd.calls {
+			if k.settled {
+				continue
+			}
+			k.state, k.notBefore, k.awaitingToken = queued, at, false
+			c.stats.InFlight--
+			c.stats.Queued++
+			ln := c.laneOf(k)
+			ln.calls = append([]*call{k}, ln.calls...)
+		}
+	}
+	c.mu.Unlock()
+	c.poke()
+	return true
 }
 
 // finalError is the error k settles with after v, or nil for success.
@@ -313,6 +385,8 @@ func waitText(w Wait) string {
 		return "the portal's bucket had no room"
 	case WaitSpacing:
 		return "requests were spaced out near the portal's operating-time budget"
+	case WaitHeld:
+		return "another client of the app in this browser met " + method + "'s operating-time limit"
 	}
 	return "waiting for a token"
 }

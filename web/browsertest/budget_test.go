@@ -244,3 +244,48 @@ func TestBudgetThreeTabsOfTheModuleShareThePortalsBucket(t *testing.T) {
 	assert.LessOrEqual(t, st.Status503, tabs, "503s at the portal: the tabs did not share one budget")
 	assert.Equal(t, tabs*perTab, len(e.portal.Unread()), "every dialog is marked")
 }
+
+// One view of the operating-time limit: a tab that meets OPERATION_TIME_LIMIT
+// tells the app's other tabs (through the shared budget), so a second tab
+// waits for the block to lift instead of meeting it too.
+func TestBudgetTabsShareTheOperatingTimeBlock(t *testing.T) {
+	needBrowser(t)
+	e := newEnv(t, devportal.Config{})
+	first := newTab(t, 2*time.Minute)
+	second, cancel := chromedp.NewContext(first)
+	t.Cleanup(cancel)
+	for _, tab := range []context.Context{first, second} {
+		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/tabs.html")))
+		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window.tabsReady === true", chromedp.WithPollingTimeout(20*time.Second)))
+		require.NoError(t, err)
+	}
+	const blocked = 8 * time.Second
+	startAt := time.Now().Add(3 * time.Second) // both tabs loaded their module by then
+	reset := time.AfterFunc(time.Until(startAt)-50*time.Millisecond, func() {
+		e.portal.Reset(devportal.Config{AppURL: e.appURL + "/", Blocks: map[string]time.Duration{"im.dialog.unread": blocked}})
+	})
+	defer reset.Stop()
+	runs := make([]tabRun, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, tab := range []context.Context{first, second} {
+		token := issueToken(t, e)
+		// the second tab starts 2 s into the block that the first one met
+		at := startAt.Add(time.Duration(i) * 2 * time.Second)
+		wg.Go(func() {
+			js := fmt.Sprintf(`window.markManyAt({portal: %q, token: %q, base: %d, n: 5, startAt: %d})`,
+				e.portalURL, token, 100_000*(i+1), at.UnixMilli())
+			runs[i], errs[i] = chromedp.Run(tab, chromedp.Evaluate[tabRun](js, chromedp.EvalAwaitPromise))
+		})
+	}
+	wg.Wait()
+	for i, r := range runs {
+		require.NoError(t, errs[i], "tab %d", i)
+		assert.Equal(t, 5, r.OK, "tab %d: every mark succeeded once the block lifted (codes %v)", i, r.Codes)
+		t.Logf("tab %d: done %.1f s after the block began, %d requests, %d × 429", i, (r.Ended-float64(startAt.UnixMilli()))/1000, r.Stats.Requests, r.Stats.Status429)
+	}
+	assert.GreaterOrEqual(t, runs[0].Stats.Status429, 1, "the first tab met the block")
+	assert.Zero(t, runs[1].Stats.Status429, "the second tab waited for the block the first one met")
+	assert.Equal(t, 1, runs[1].Stats.Requests, "the second tab sent one request, after the block")
+	assert.GreaterOrEqual(t, runs[1].Ended, float64(startAt.Add(blocked).UnixMilli()), "the second tab's marks went after the block")
+}
