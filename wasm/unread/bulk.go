@@ -35,7 +35,7 @@ func (c *Client) MarkMany(marks []MarkRequest, abort *Stop, each func(i int, err
 	c.mu.Lock()
 	now := time.Now()
 	for i, r := range marks {
-		k := &call{bulk: true, done: make(chan struct{}), job: j, index: i}
+		k := &call{bulk: true, job: j, index: i}
 		j.calls[i] = k
 		if err := c.admitLocked(k, r, abort, now); err != nil {
 			done = append(done, c.settleLocked(k, err))

@@ -56,7 +56,7 @@ type call struct {
 	dialog        DialogID
 	message       MessageID
 	bulk          bool
-	done          chan struct{}
+	done          chan struct{} // closed when it settles; nil for a bulk job's call (its job counts them)
 	err           *Error
 	settled       bool
 	state         callState
@@ -275,7 +275,9 @@ func (c *Client) settleLocked(k *call, err *Error) *Progress {
 		return nil
 	}
 	k.settled, k.err = true, err
-	close(k.done)
+	if k.done != nil {
+		close(k.done)
+	}
 	switch k.state {
 	case queued:
 		c.stats.Queued--
