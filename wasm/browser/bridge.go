@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"syscall/js"
+	"time"
 
 	"github.com/markunread/markunread/wasm/unread"
 )
@@ -77,7 +78,9 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 	}
 	m.client = unread.New(cfg)
 	if m.shared != nil {
-		m.shared.held = m.client.Held
+		m.shared.held = func(portal, method string, untilMs float64) {
+			m.client.Held(portal, method, time.UnixMilli(int64(untilMs)))
+		}
 	}
 	api := jsObject.Call("create", js.Null())
 	m.export(api, "markUnread", m.markUnread)

@@ -5,7 +5,6 @@ package browser
 import (
 	"sync"
 	"syscall/js"
-	"time"
 
 	"github.com/markunread/markunread/wasm/unread"
 )
@@ -46,9 +45,11 @@ func (s planStore) Remember(portal string, p unread.Plan) {
 // other clients, which go to held.
 type sharedBudget struct {
 	factory js.Value
-	// held is the client's Held: set before the client's first request,
-	// cleared by release (calls from JavaScript all run on one thread).
-	held func(portal, method string, until time.Time)
+	// held passes holds to the client's Held: set before the client's
+	// first request, cleared by release (calls from JavaScript all run on
+	// one thread). Its time is epoch milliseconds: a time.Time among this
+	// type's fields would keep Time's formatting in the module (about 17 KB).
+	held func(portal, method string, untilMs float64)
 
 	mu        sync.Mutex
 	byPortal  map[string]js.Value
@@ -88,7 +89,7 @@ func (s *sharedBudget) watch(portal string, b js.Value) {
 	listener := funcOf("budget.watch's listener", func(args []js.Value) {
 		method, until := arg(args, 0), arg(args, 1)
 		if s.held != nil && method.Type() == js.TypeString && until.Type() == js.TypeNumber {
-			held(portal, method.String(), time.UnixMilli(int64(until.Float())))
+			held(portal, method.String(), until.Float())
 		}
 	}, func(*unread.Error) {})
 	var unwatch js.Value
@@ -118,9 +119,9 @@ func (s *sharedBudget) Full(portal string) {
 	}
 }
 
-func (s *sharedBudget) Hold(portal, method string, until time.Time) {
+func (s *sharedBudget) Hold(portal, method string, untilMs int64) {
 	if b, err := s.get(portal); err == nil {
-		_ = guard("budget.hold", func() { b.Call("hold", method, until.UnixMilli()) })
+		_ = guard("budget.hold", func() { b.Call("hold", method, untilMs) })
 	}
 }
 

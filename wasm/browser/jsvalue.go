@@ -4,7 +4,6 @@ package browser
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
@@ -167,20 +166,25 @@ func argList(v js.Value) []unread.Arg {
 		return out
 	}
 	text := v.String()
-	out := make([]unread.Arg, 0, strings.Count(text, "\x00")+1)
-	for item := range strings.SplitSeq(text, "\x00") {
+	var out []unread.Arg
+	for {
+		item, rest, more := strings.Cut(text, "\x00")
 		switch {
 		case strings.HasPrefix(item, "s"):
 			out = append(out, unread.String(item[1:]))
 		case strings.HasPrefix(item, "n"):
-			n, err := strconv.ParseFloat(item[1:], 64)
-			if err != nil {
-				panic("packed arguments: " + err.Error())
+			n, ok := unread.ParseNumber(item[1:])
+			if !ok {
+				panic("packed arguments: " + item[1:] + " is not a number")
 			}
 			out = append(out, unread.Number(n))
 		default:
 			panic("packed arguments: an element of unknown type")
 		}
+		if !more {
+			break
+		}
+		text = rest
 	}
 	return out
 }

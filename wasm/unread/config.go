@@ -21,13 +21,15 @@ type Transport interface {
 // request to portal may leave under plan, having counted it, or with an
 // error when stop closes first; Full says the portal answered
 // QUERY_LIMIT_EXCEEDED. Hold says the portal answered
-// OPERATION_TIME_LIMIT: method is blocked until until; every other client
-// of the portal hears of it through its Client.Held, so they do not each
-// meet the block (docs/bitrix24.md#f-otl-per-method).
+// OPERATION_TIME_LIMIT: method is blocked until untilMs (Unix time in
+// milliseconds; a time.Time in an interface's methods would keep Time's
+// formatting in the module, about 17 KB); every other client of the portal
+// hears of it through its Client.Held, so they do not each meet the block
+// (docs/bitrix24.md#f-otl-per-method).
 type SharedBudget interface {
 	Reserve(portal string, plan Plan, stop <-chan struct{}) error
 	Full(portal string)
-	Hold(portal, method string, until time.Time)
+	Hold(portal, method string, untilMs int64)
 }
 
 // PlanStore remembers a portal's plan between page loads.

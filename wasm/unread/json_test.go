@@ -2,8 +2,10 @@ package unread
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -100,8 +102,74 @@ func FuzzParseJSON(f *testing.F) {
 		if json.Unmarshal([]byte(text), &want) != nil {
 			return // a number out of float64's range: JSON.parse gives ±Infinity
 		}
-		if !reflect.DeepEqual(got, want) {
+		if !sameJSON(got, want) {
 			t.Fatalf("%q: got %#v, encoding/json %#v", text, got, want)
+		}
+	})
+}
+
+// sameJSON is reflect.DeepEqual, but for numbers outside numberValue's
+// exact range, which may differ in the last few places.
+func sameJSON(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, v := range a {
+			if w, ok := b[k]; !ok || !sameJSON(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !sameJSON(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case float64:
+		b, ok := b.(float64)
+		return ok && closeFloat(a, b)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func closeFloat(a, b float64) bool {
+	return a == b || math.Abs(a-b) <= 1e-12*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// FuzzParseNumber checks numberValue against strconv.ParseFloat: equal
+// where it says it is exact, within 1e-12 of it elsewhere.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"0", "-0", "1764201600.123456", "9007199254740993", "1e22", "1e23", "123456789012345678901234567890",
+		"0.000000000000000000000000001", "4.9e-324", "1.7976931348623157e308", "2.2250738585072014e-308", "-12.5E-3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got, ok := ParseNumber(text)
+		want, err := strconv.ParseFloat(text, 64)
+		if !json.Valid([]byte(text)) || !ok {
+			if ok {
+				t.Fatalf("%q: read as a number, JSON refuses it", text)
+			}
+			return
+		}
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			t.Fatalf("%q: a JSON number strconv refuses: %v", text, err)
+		}
+		_, exact := numberValue(text)
+		if exact && got != want {
+			t.Fatalf("%q: %v, exactly %v", text, got, want)
+		}
+		if !closeFloat(got, want) && !(math.Abs(want) < 1e-300) {
+			t.Fatalf("%q: %v, not close to %v", text, got, want)
 		}
 	})
 }

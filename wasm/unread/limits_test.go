@@ -333,7 +333,7 @@ func (f *fakeShared) Full(string) {
 	f.full++
 }
 
-func (f *fakeShared) Hold(string, string, time.Time) {}
+func (f *fakeShared) Hold(string, string, int64) {}
 
 // relayShared is the shared budget of several clients: each one's Hold
 // reaches the others' Held, as budget.js relays it between tabs.
@@ -348,10 +348,10 @@ type relayFor struct {
 	i int
 }
 
-func (r relayFor) Hold(portal, method string, until time.Time) {
+func (r relayFor) Hold(portal, method string, untilMs int64) {
 	for j, c := range r.clients {
 		if j != r.i {
-			c.Held(portal, method, until)
+			c.Held(portal, method, time.UnixMilli(untilMs))
 		}
 	}
 }

@@ -236,10 +236,10 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 			c.cfg.Shared.Full(base)
 		}
 		if !held.IsZero() {
-			c.cfg.Shared.Hold(base, method, held)
+			c.cfg.Shared.Hold(base, method, held.UnixMilli())
 		}
 		if !batchHeld.IsZero() {
-			c.cfg.Shared.Hold(base, "batch", batchHeld)
+			c.cfg.Shared.Hold(base, "batch", batchHeld.UnixMilli())
 		}
 	}
 	if demoted && c.cfg.Plans != nil {
