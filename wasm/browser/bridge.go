@@ -163,7 +163,7 @@ func (m *module) markUnread(_ js.Value, args []js.Value) (result any) {
 // bulk job and returns a Promise of an array: for each pair, in order, true
 // or the error it settled with. onEach(index, ok) hears of each pair as it
 // settles. The job's calls wait behind interactive ones. dialogIds and
-// messageIds are arrays, or each the shim's packed text of one (packedArgs).
+// messageIds are arrays, or each the shim's packed text of one (argList).
 func (m *module) markMany(_ js.Value, args []js.Value) any {
 	var marks []unread.MarkRequest
 	if err := guard("reading markMany's pairs", func() {

@@ -275,17 +275,21 @@ func (p *Pacer) BatchBlocked(now time.Time) time.Time {
 // Hold takes another client's OPERATION_TIME_LIMIT (docs/bitrix24.md#f-otl-limit):
 // blocked (a method) is blocked until until. For the mark method no request leaves
 // before until plus holdGrace; for batch, requests carry one command each
-// until then. A hold already past is ignored.
-func (p *Pacer) Hold(now time.Time, blocked string, until time.Time) {
+// until then. A hold already past, beyond any block, or of another method
+// is ignored; Hold says whether it took it.
+func (p *Pacer) Hold(now time.Time, blocked string, until time.Time) bool {
 	if !until.After(now) || until.After(now.Add(maxOperatingWait)) {
-		return
+		return false
 	}
 	switch blocked {
 	case method:
 		p.heldUntil = later(p.heldUntil, until.Add(holdGrace))
 	case "batch":
 		p.batchUntil = later(p.batchUntil, until)
+	default:
+		return false
 	}
+	return true
 }
 
 // clockSpan turns seconds on the portal's clock into a span, refusing

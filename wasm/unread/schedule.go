@@ -249,6 +249,10 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 	c.poke()
 }
 
+// maxHeardHolds bounds the holds a client keeps before it knows its
+// portal: a method or two, of a portal or two.
+const maxHeardHolds = 8
+
 // hold is another client's word that a method of a portal is blocked.
 type hold struct {
 	portal, method string
@@ -260,20 +264,18 @@ type hold struct {
 // client's calls of it wait (Pacer.Hold) rather than meet the block too.
 func (c *Client) Held(portal, blocked string, until time.Time) {
 	c.mu.Lock()
+	defer c.poke()
+	defer c.mu.Unlock()
 	if c.base == "" {
-		c.holds = append(c.holds, hold{portal, blocked, until})
-		c.mu.Unlock()
-		return
-	}
-	if portal != c.base {
-		c.mu.Unlock()
+		if len(c.holds) < maxHeardHolds {
+			c.holds = append(c.holds, hold{portal, blocked, until})
+		}
 		return
 	}
 	now := time.Now()
-	c.pacer.Hold(now, blocked, until)
-	c.log(LogEvent{Kind: LogBlocked, Code: CodeOperatingLimit, Text: "another client of the app met " + blocked + "'s operating-time limit: calls wait until it reopens", Wait: until.Sub(now)})
-	c.mu.Unlock()
-	c.poke()
+	if portal == c.base && c.pacer.Hold(now, blocked, until) {
+		c.log(LogEvent{Kind: LogBlocked, Code: CodeOperatingLimit, Text: "another client of the app met " + blocked + "'s operating-time limit: calls wait until it reopens", Wait: until.Sub(now)})
+	}
 }
 
 // deferHeld puts r's calls back in line when, since r was taken, the
