@@ -129,6 +129,22 @@ func TestAStandardPortalIsNeverAskedForItsPlanByASmallJob(t *testing.T) {
 	})
 }
 
+func TestASmallJobOnAFullBucketDoesNotAskForThePlan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.level, p.at = p.burst, time.Now() // another app spent the bucket
+		c := newTestClient(t, p, Config{})
+		start := time.Now()
+		for _, err := range markAll(c, dialogs(500), 1) {
+			require.Nil(t, err)
+		}
+		assert.Zero(t, p.appInfo, "a request for the plan would have taken a batch's place")
+		assert.Equal(t, 1, c.Stats().Status503)
+		// 10 batches at the drain rate, after the first request's 503
+		assert.InDelta(t, 5.5, time.Since(start).Seconds(), 0.6)
+	})
+}
+
 func TestARememberedPlanIsUsedWithoutAsking(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()

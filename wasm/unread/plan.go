@@ -48,13 +48,16 @@ func planFromAppInfo(r Response) (Plan, bool) {
 }
 
 // askPlanLocked decides whether app.info goes now: when the plan is to be
-// learned, the portal has answered once, and the client has spent half the
-// standard bucket, so that the answer comes before the bucket would hold
-// it back. Pages that mark a few messages never ask.
+// learned, the portal has answered once, and the client has sent half a
+// standard bucket's worth of requests, so that on a fresh bucket the
+// answer comes before the bucket would hold it back. Pages that mark a few
+// messages never ask, nor does a small job that found the bucket full
+// (another app spent it): there a request for the plan would take the
+// place of a batch of marks.
 func (c *Client) askPlanLocked(now time.Time) bool {
 	p := c.pacer
 	if c.plan != planUnknown || !p.known || p.inFlight >= p.maxInFlight ||
-		p.bucket.Level(now) < float64(capacity(StandardPlan))/2 || p.bucket.Delay(now) > 0 {
+		c.stats.Requests < capacity(StandardPlan)/2 || p.bucket.Delay(now) > 0 {
 		return false
 	}
 	c.plan = planAsking
