@@ -193,13 +193,10 @@ func (c *Client) answered(r request, vs []verdict, t timing, token string, reach
 				if v.next == methodBlocked {
 					held = later(held, at)
 				}
-				k.state, k.notBefore, k.queuedAt = queued, at, now
-				c.stats.InFlight--
-				c.stats.Queued++
+				k.queuedAt = now
+				c.requeueLocked(k, at)
 				c.stats.Retries++
 				retried++
-				ln := c.laneOf(k)
-				ln.calls = append([]*call{k}, ln.calls...)
 				continue
 			}
 			done = append(done, c.settleLocked(k, c.finalError(k, v)))
@@ -301,16 +298,22 @@ func (c *Client) deferHeld(r request) bool {
 			if k.settled {
 				continue
 			}
-			k.state, k.notBefore, k.awaitingToken = queued, at, false
-			c.stats.InFlight--
-			c.stats.Queued++
-			ln := c.laneOf(k)
-			ln.calls = append([]*call{k}, ln.calls...)
+			c.requeueLocked(k, at)
 		}
 	}
 	c.mu.Unlock()
 	c.poke()
 	return true
+}
+
+// requeueLocked puts k, taken into a request, back at the head of its
+// lane, to go again at or after at.
+func (c *Client) requeueLocked(k *call, at time.Time) {
+	k.state, k.notBefore, k.awaitingToken = queued, at, false
+	c.stats.InFlight--
+	c.stats.Queued++
+	ln := c.laneOf(k)
+	ln.calls = append([]*call{k}, ln.calls...)
 }
 
 // finalError is the error k settles with after v, or nil for success.
