@@ -35,10 +35,11 @@ type reserveResult struct {
 	Times []float64 `json:"times"` // epoch ms of each grant
 }
 
-// budgetTabs opens n tabs of the budget test page in one browser context
-// (so they share a SharedWorker and Web Locks), the first one's context
-// owning the others.
-func budgetTabs(t *testing.T, e *env, n int) []context.Context {
+// openTabs opens n tabs of the test page page (e.g. "budget.html") in one
+// browser context (so they share a SharedWorker and Web Locks), the first
+// one's context owning the others, and waits until window[ready] is true
+// in each.
+func openTabs(t *testing.T, e *env, n int, page, ready string) []context.Context {
 	t.Helper()
 	first := newTab(t, 2*time.Minute)
 	tabs := []context.Context{first}
@@ -48,11 +49,17 @@ func budgetTabs(t *testing.T, e *env, n int) []context.Context {
 		tabs = append(tabs, tab)
 	}
 	for _, tab := range tabs {
-		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/budget.html")))
-		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window.budgetReady === true", chromedp.WithPollingTimeout(20*time.Second)))
+		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/"+page)))
+		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window."+ready+" === true", chromedp.WithPollingTimeout(20*time.Second)))
 		require.NoError(t, err)
 	}
 	return tabs
+}
+
+// budgetTabs opens n tabs of the budget test page.
+func budgetTabs(t *testing.T, e *env, n int) []context.Context {
+	t.Helper()
+	return openTabs(t, e, n, "budget.html", "budgetReady")
 }
 
 func reserveMany(ctx context.Context, portal, via string, n int, startAt time.Time) (reserveResult, error) {
@@ -197,18 +204,7 @@ func TestBudgetThreeTabsOfTheModuleShareThePortalsBucket(t *testing.T) {
 		rate, burst  = 10.0, 20
 	)
 	e := newEnv(t, devportal.Config{Rate: rate, Burst: burst})
-	first := newTab(t, 2*time.Minute)
-	ctxs := []context.Context{first}
-	for len(ctxs) < tabs {
-		tab, cancel := chromedp.NewContext(first)
-		t.Cleanup(cancel)
-		ctxs = append(ctxs, tab)
-	}
-	for _, tab := range ctxs {
-		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/tabs.html")))
-		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window.tabsReady === true", chromedp.WithPollingTimeout(20*time.Second)))
-		require.NoError(t, err)
-	}
+	ctxs := openTabs(t, e, tabs, "tabs.html", "tabsReady")
 	startAt := time.Now().Add(3 * time.Second) // every tab loaded its module by then
 	runs := make([]tabRun, tabs)
 	errs := make([]error, tabs)
@@ -251,14 +247,7 @@ func TestBudgetThreeTabsOfTheModuleShareThePortalsBucket(t *testing.T) {
 func TestBudgetTabsShareTheOperatingTimeBlock(t *testing.T) {
 	needBrowser(t)
 	e := newEnv(t, devportal.Config{})
-	first := newTab(t, 2*time.Minute)
-	second, cancel := chromedp.NewContext(first)
-	t.Cleanup(cancel)
-	for _, tab := range []context.Context{first, second} {
-		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/tabs.html")))
-		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window.tabsReady === true", chromedp.WithPollingTimeout(20*time.Second)))
-		require.NoError(t, err)
-	}
+	tabs := openTabs(t, e, 2, "tabs.html", "tabsReady")
 	const blocked = 8 * time.Second
 	startAt := time.Now().Add(3 * time.Second) // both tabs loaded their module by then
 	reset := time.AfterFunc(time.Until(startAt)-50*time.Millisecond, func() {
@@ -268,7 +257,7 @@ func TestBudgetTabsShareTheOperatingTimeBlock(t *testing.T) {
 	runs := make([]tabRun, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
-	for i, tab := range []context.Context{first, second} {
+	for i, tab := range tabs {
 		token := issueToken(t, e)
 		// the second tab starts 2 s into the block that the first one met
 		at := startAt.Add(time.Duration(i) * 2 * time.Second)
