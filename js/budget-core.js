@@ -48,6 +48,31 @@ export function parseHold(msg) {
   return { portal, method, until };
 }
 
+/**
+ * HoldBook keeps the operating-time holds not yet lifted: per portal and
+ * method, the one that lifts last. What else a hold carries rides along.
+ * @template {{portal: string, method: string, until: number}} H
+ */
+export class HoldBook {
+  constructor() {
+    /** @type {Map<string, H>} */
+    this.holds = new Map();
+  }
+
+  /** @param {H} h */
+  note(h) {
+    const key = `${h.portal} ${h.method}`;
+    const known = this.holds.get(key);
+    if (known === undefined || h.until > known.until) this.holds.set(key, h);
+  }
+
+  /** The holds not yet lifted at now (epoch ms); the others are dropped. @param {number} now @returns {H[]} */
+  active(now) {
+    for (const [key, h] of this.holds) if (h.until <= now) this.holds.delete(key);
+    return [...this.holds.values()];
+  }
+}
+
 /** The value of an own data property of obj, or undefined; never a getter's. */
 export function ownValue(obj, name) {
   if (obj === null || typeof obj !== 'object') return undefined;
@@ -263,8 +288,7 @@ export class BudgetHub {
     this.onGrants = null;
     /** Called with each hold, to relay it to the clients but its sender. */
     this.onHold = null;
-    /** @type {Map<string, {portal: string, method: string, until: number}>} the holds not yet lifted, by portal and method */
-    this.holds = new Map();
+    this.holds = new HoldBook();
   }
 
   /**
@@ -274,16 +298,13 @@ export class BudgetHub {
    * @param {string} portal @param {string} method @param {number} until @param {string} owner
    */
   hold(portal, method, until, owner) {
-    const key = `${portal} ${method}`;
-    const known = this.holds.get(key);
-    if (known === undefined || until > known.until) this.holds.set(key, { portal, method, until });
+    this.holds.note({ portal, method, until });
     this.onHold?.(portal, method, until, owner);
   }
 
   /** The holds not yet lifted at now. @param {number} now */
   activeHolds(now) {
-    for (const [key, h] of this.holds) if (h.until <= now) this.holds.delete(key);
-    return [...this.holds.values()];
+    return this.holds.active(now);
   }
 
   reserve(portal, limits, owner, id) {

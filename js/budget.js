@@ -34,7 +34,7 @@
 //                     {type: 'grants', ids} (worker only: one pump's grants to this client)
 //                     {type: 'held', portal, method, until, from}  another client's hold
 //   leader -> all     {type: 'leader', owner}, {type: 'state', portal, level, at, limits}
-import { BudgetHub, parseHold, parseLimits, ownValue } from './budget-core.js';
+import { BudgetHub, HoldBook, parseHold, parseLimits, ownValue } from './budget-core.js';
 
 // The worker's name carries its protocol's version: a tab of an older
 // version still open keeps its own worker instead of talking past this one.
@@ -98,8 +98,8 @@ class Link {
     this.lockRelease = null;
     /** @type {Set<{portal: string, listener: (method: string, until: number) => void, from: object}>} */
     this.watchers = new Set();
-    /** @type {Map<string, {portal: string, method: string, until: number, from: object | null}>} the holds heard, by portal and method */
-    this.holds = new Map();
+    /** @type {HoldBook<{portal: string, method: string, until: number, from: object | null}>} the holds heard */
+    this.holds = new HoldBook();
     this.ready = this.start(prefer);
   }
 
@@ -176,9 +176,7 @@ class Link {
 
   /** Tells the watchers of portal of a hold, but not the budget it came from. */
   held(portal, method, until, from) {
-    const key = `${portal} ${method}`;
-    const known = this.holds.get(key);
-    if (known === undefined || until > known.until) this.holds.set(key, { portal, method, until, from });
+    this.holds.note({ portal, method, until, from });
     for (const w of this.watchers) {
       if (w.portal === portal && w.from !== from) tellWatcher(w, method, until);
     }
@@ -187,10 +185,8 @@ class Link {
   /** Adds a watcher, which hears at once the holds of its portal not yet lifted. */
   watch(w) {
     this.watchers.add(w);
-    const now = Date.now();
-    for (const [key, h] of this.holds) {
-      if (h.until <= now) this.holds.delete(key);
-      else if (h.portal === w.portal && h.from !== w.from) tellWatcher(w, h.method, h.until);
+    for (const h of this.holds.active(Date.now())) {
+      if (h.portal === w.portal && h.from !== w.from) tellWatcher(w, h.method, h.until);
     }
     return () => { this.watchers.delete(w); };
   }
