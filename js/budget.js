@@ -21,6 +21,7 @@
 //
 // Messages (structured clone; every field read as an own property):
 //   client -> bucket  {type: 'hello', owner, locked}       locked: it holds its client lock
+//                       (to the worker, and to a leader: it answers with the holds not yet lifted)
 //                     {type: 'reserve', owner, id, portal, limits}
 //                     {type: 'reserve', owner, items: [{id, portal, limits}]} (to the worker:
 //                       the reservations of one task)
@@ -33,6 +34,8 @@
 //   bucket -> client  {type: 'ready'} (worker only), {type: 'grant', owner, id},
 //                     {type: 'grants', ids} (worker only: one pump's grants to this client)
 //                     {type: 'held', portal, method, until, from}  another client's hold
+//                     {type: 'held', portal, method, until, to}  (leader only) a hold not yet
+//                       lifted, for the client that just said hello
 //   leader -> all     {type: 'leader', owner}, {type: 'state', portal, level, at, limits}
 import { BudgetHub, HoldBook, parseHold, parseLimits, ownValue } from './budget-core.js';
 
@@ -307,6 +310,8 @@ class LeaderTransport {
     this.closed = false;
     this.channel.addEventListener('message', (e) => this.receive(e.data));
     locks.request(LEADER_LOCK, () => this.lead()).catch(() => {});
+    // A leader already running answers with the holds not yet lifted.
+    this.channel.postMessage({ type: 'hello', owner: link.owner, locked: link.locked });
   }
 
   // Runs while this tab holds the leader lock: until the page goes.
@@ -322,6 +327,8 @@ class LeaderTransport {
     };
     const now = Date.now();
     for (const [portal, state] of this.states) hub.ledger.adopt(portal, state, now);
+    // The holds this tab heard go on, for the tabs that say hello later.
+    for (const h of this.link.holds.active(now)) hub.holds.note({ portal: h.portal, method: h.method, until: h.until });
     hub.onGrants = (granted, at) => {
       for (const portal of new Set(granted.map((g) => g.portal))) {
         const s = hub.ledger.snapshot(portal, at);
@@ -352,6 +359,8 @@ class LeaderTransport {
       return;
     }
     if (type === 'held') {
+      const to = ownValue(msg, 'to');
+      if (to !== undefined && to !== this.link.owner) return;
       if (ownValue(msg, 'from') !== this.link.owner) heldFrom(this.link, msg);
       return;
     }
@@ -381,6 +390,10 @@ class LeaderTransport {
     if (locked) this.watch(owner);
     if (type === 'bye') {
       this.hub.drop(owner);
+      return;
+    }
+    if (type === 'hello') {
+      for (const h of this.hub.activeHolds(Date.now())) this.channel.postMessage({ type: 'held', ...h, to: owner });
       return;
     }
     if (type === 'hold') {

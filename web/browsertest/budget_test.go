@@ -122,6 +122,36 @@ func TestBudgetTwoTabsShareOneBucket(t *testing.T) {
 	}
 }
 
+// holdsHeard is what window.holdsHeard gives: the holds a page heard.
+type holdsHeard struct {
+	Via   string  `json:"via"`
+	Heard [][]any `json:"heard"` // [method, until]
+}
+
+// A tab opened after another met the operating-time limit hears that hold
+// at once, whichever way the tabs share their budget: from the worker when
+// it says hello, or from the leading tab in the fallback.
+func TestBudgetATabOpenedLaterHearsTheHoldsNotYetLifted(t *testing.T) {
+	needBrowser(t)
+	for _, via := range []string{"shared-worker", "leader"} {
+		t.Run(via, func(t *testing.T) {
+			e := newEnv(t, devportal.Config{})
+			tabs := budgetTabs(t, e, 2)
+			until := time.Now().Add(time.Minute).UnixMilli()
+			got, err := chromedp.Run(tabs[0], chromedp.Evaluate[string](fmt.Sprintf(
+				`window.holdFor({portal: %q, perSecond: %g, burst: %d, via: %q, method: "im.dialog.unread", until: %d})`,
+				e.portalURL, budgetRate, budgetBurst, via, until), chromedp.EvalAwaitPromise))
+			require.NoError(t, err)
+			require.Equal(t, via, got)
+			later, err := chromedp.Run(tabs[1], chromedp.Evaluate[holdsHeard](fmt.Sprintf(`window.holdsHeard({portal: %q, perSecond: %g, burst: %d, via: %q, waitMs: 500})`,
+				e.portalURL, budgetRate, budgetBurst, via), chromedp.EvalAwaitPromise))
+			require.NoError(t, err)
+			assert.Equal(t, via, later.Via)
+			assert.Equal(t, [][]any{{"im.dialog.unread", float64(until)}}, later.Heard, "what the later tab heard")
+		})
+	}
+}
+
 func TestBudgetTabThatClosesHoldsNothing(t *testing.T) {
 	needBrowser(t)
 	cases := []struct {
