@@ -5,7 +5,7 @@
 // 127.0.0.1, the app origin (dist/ at /dist/, the bench page embedded from
 // page/ at /, the floor program at /floor/) on localhost.
 //
-//	bench [-dist dist] [-floor bin/floor.wasm] [-chromium chromium] [-only limits,startup,trips,1,...,9] ...
+//	bench [-dist dist] [-floor bin/floor.wasm] [-chromium chromium] [-only limits,startup,trips,1,...,9] [-js-flags f] [-v8-log file] ...
 //
 // It prints, in order:
 //
@@ -22,6 +22,10 @@
 //     on one portal, an enterprise plan, a full bucket, latency), each next
 //     to its reference (the bucket's limit, or the official SDK's explicit
 //     batch API), as a Markdown table. -only picks parts and workloads.
+//
+// To diagnose, -js-flags runs Chromium with V8 flags (the run says so at
+// its top), and -v8-log with -js-flags=--trace-wasm-compilation-times
+// prints, at the end, what V8's wasm compilers spent over the run.
 //
 // `make bench` builds what it needs and runs it; it is not part of make test.
 // Every loop is bounded in count and every browser call in time.
@@ -75,6 +79,8 @@ type options struct {
 	only      string
 	reps      int
 	sdk       string
+	jsFlags   string
+	v8Log     string
 }
 
 func main() {
@@ -93,6 +99,8 @@ func main() {
 	flag.IntVar(&o.reps, "reps", 3, "runs of each workload marked ×N (their medians are printed)")
 	flag.StringVar(&o.sdk, "sdk", "web/browsertest/sdk/node_modules/@bitrix24/b24jssdk/dist/umd/index.min.js",
 		"the official SDK's browser bundle, the reference of workloads 7 and 8 (npm ci --prefix web/browsertest/sdk)")
+	flag.StringVar(&o.jsFlags, "js-flags", "", "V8 flags for Chromium, to diagnose only (e.g. --wasm-tiering-budget=2000000000 turns wasm tier-up off)")
+	flag.StringVar(&o.v8Log, "v8-log", "", "with -js-flags=--trace-wasm-compilation-times: write Chromium's output to this file and print the wasm compile times it logged")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -116,6 +124,7 @@ type bench struct {
 	browser   context.Context // a chromedp context whose browser is running
 	latency   *latencyHandler // in front of the portal
 	sdk       bool            // the SDK's bundle is served at /sdk/index.min.js
+	jsFlags   string          // V8 flags Chromium runs with (diagnosis only)
 }
 
 // The portal's configuration for each part; AppURL is filled in by run.
@@ -170,6 +179,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		out:       out,
 		portalURL: "http://" + pl.Addr().String(),
 		appURL:    "http://localhost:" + strconv.Itoa(al.Addr().(*net.TCPAddr).Port),
+		jsFlags:   o.jsFlags,
 	}
 	strictConfig.AppURL = b.appURL + "/"
 	openConfig.AppURL = b.appURL + "/"
@@ -199,14 +209,26 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(profile)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromium.Headless(chromiumPath, profile),
+	flags := append(chromium.Headless(chromiumPath, profile),
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-extensions", true),
 		// Timers drive the module's limiter: keep them unthrottled.
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-	)...)
+	)
+	if o.jsFlags != "" {
+		flags = append(flags, chromedp.Flag("js-flags", o.jsFlags))
+	}
+	if o.v8Log != "" {
+		f, err := os.Create(o.v8Log)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		flags = append(flags, chromedp.CombinedOutput(f))
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, flags...)
 	defer cancelAlloc()
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	defer cancelBrowser()
@@ -238,6 +260,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if sel.anyWorkload() {
 		if err := b.workloads(ctx, o, sel); err != nil {
 			return fmt.Errorf("workloads: %w", err)
+		}
+	}
+	if o.v8Log != "" {
+		cancelBrowser() // Chromium's output is complete once it has gone
+		cancelAlloc()
+		if err := printCompileTimes(out, o.v8Log); err != nil {
+			return err
 		}
 	}
 	fmt.Fprintf(out, "\nwhole run: %.0f s\n", time.Since(start).Seconds())
@@ -306,6 +335,9 @@ func (b *bench) printEnv(v browser.GetVersionResult, distName, floorName, dist, 
 	fmt.Fprintf(w, "chromium\t%s (V8 %s, %s)\n", v.Product, v.JsVersion, v.UserAgent)
 	fmt.Fprintf(w, "go (bench and, under make bench, the wasm builds)\t%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "cpus\t%d\n", runtime.NumCPU())
+	if b.jsFlags != "" {
+		fmt.Fprintf(w, "V8 flags (to diagnose: figures are not the defaults')\t%s\n", b.jsFlags)
+	}
 	fmt.Fprintf(w, "portal origin / app origin\t%s / %s\n", b.portalURL, b.appURL)
 	w.Flush()
 
