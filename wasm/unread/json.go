@@ -83,14 +83,10 @@ func (p *jsonParser) value(depth int) (any, error) {
 }
 
 func (p *jsonParser) object(depth int) (any, error) {
-	if depth > maxJSONDepth {
-		return nil, p.fail("nesting deeper than " + strconv.Itoa(maxJSONDepth))
-	}
-	p.i++ // {
 	out := map[string]any{}
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == '}' {
-		p.i++
+	if empty, err := p.enter(depth, '}'); err != nil {
+		return nil, err
+	} else if empty {
 		return out, nil
 	}
 	for {
@@ -112,29 +108,19 @@ func (p *jsonParser) object(depth int) (any, error) {
 			return nil, err
 		}
 		out[k] = v
-		p.space()
-		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.i++
-			p.space()
-			continue
-		}
-		if p.i < len(p.s) && p.s[p.i] == '}' {
-			p.i++
+		if more, err := p.next('}'); err != nil {
+			return nil, err
+		} else if !more {
 			return out, nil
 		}
-		return nil, p.fail("expected ',' or '}'")
 	}
 }
 
 func (p *jsonParser) array(depth int) (any, error) {
-	if depth > maxJSONDepth {
-		return nil, p.fail("nesting deeper than " + strconv.Itoa(maxJSONDepth))
-	}
-	p.i++ // [
 	out := []any{}
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == ']' {
-		p.i++
+	if empty, err := p.enter(depth, ']'); err != nil {
+		return nil, err
+	} else if empty {
 		return out, nil
 	}
 	for {
@@ -143,18 +129,45 @@ func (p *jsonParser) array(depth int) (any, error) {
 			return nil, err
 		}
 		out = append(out, v)
-		p.space()
-		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.i++
-			p.space()
-			continue
-		}
-		if p.i < len(p.s) && p.s[p.i] == ']' {
-			p.i++
+		if more, err := p.next(']'); err != nil {
+			return nil, err
+		} else if !more {
 			return out, nil
 		}
-		return nil, p.fail("expected ',' or ']'")
 	}
+}
+
+// enter steps into an object or array at depth, whose closing byte is
+// end; empty says it closed at once.
+func (p *jsonParser) enter(depth int, end byte) (empty bool, err error) {
+	if depth > maxJSONDepth {
+		return false, p.fail("nesting deeper than " + strconv.Itoa(maxJSONDepth))
+	}
+	p.i++ // the opening byte
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == end {
+		p.i++
+		return true, nil
+	}
+	return false, nil
+}
+
+// next reads what follows an element of an object or array: ',' (more
+// follows) or end (it closed).
+func (p *jsonParser) next(end byte) (more bool, err error) {
+	p.space()
+	if p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+			p.space()
+			return true, nil
+		case end:
+			p.i++
+			return false, nil
+		}
+	}
+	return false, p.fail("expected ',' or '" + string(rune(end)) + "'")
 }
 
 // number takes the JSON number grammar exactly (no leading zeros, no '+',
