@@ -8,8 +8,9 @@ WASM_BUILD := $(WASM_ENV) $(GO) build -trimpath -ldflags=-s
 DIST      := dist
 BIN       := bin
 # A fresh emulator on free loopback ports around a test command; it passes
-# MARKUNREAD_PORTAL_URL, MARKUNREAD_APP_URL and MARKUNREAD_TOKEN on.
-WITH_PORTAL := $(BIN)/devportal -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
+# MARKUNREAD_PORTAL_URL, MARKUNREAD_APP_URL and MARKUNREAD_TOKEN on, and stops
+# (with the command) if make is killed.
+WITH_PORTAL := $(BIN)/devportal -follow-parent -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
 
 .PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png vite-fixture
 
@@ -29,9 +30,10 @@ tools:
 	$(GO) build -o $(BIN)/footprint ./tools/footprint
 
 # The built emulator replaces the recipe's shell: make's child is the emulator
-# itself, and it exits when make does (README: The local portal emulator).
+# itself, and with -follow-parent it exits when make does, even when make is
+# killed (README: The local portal emulator).
 run: build
-	exec $(BIN)/devportal -dist $(DIST) -app-dir web/app
+	exec $(BIN)/devportal -follow-parent -dist $(DIST) -app-dir web/app
 
 test: build lint typecheck test-go test-wasm test-js test-browser
 

@@ -2,11 +2,15 @@
 // the portal origin (REST endpoint, parent page, control endpoints) and, on a different
 // origin, the app origin serving -app-dir at / and -dist at /dist/.
 //
-//	devportal [flags]               serve until SIGINT/SIGTERM or until its parent process
-//	                                exits; prints the URL to open
+//	devportal [flags]               serve until SIGINT/SIGTERM; prints the URL to open
 //	devportal [flags] -- cmd args   serve, run cmd with MARKUNREAD_PORTAL_URL,
 //	                                MARKUNREAD_APP_URL and MARKUNREAD_TOKEN in its
 //	                                environment, exit with its exit code
+//
+// It keeps serving when whatever started it exits (a script that backgrounds it, a
+// terminal's job): an emulator that vanished with its starter would look like a
+// portal that refuses connections. -follow-parent asks for the opposite, for make
+// run and the test targets: stop, saying so on stderr, once the parent has exited.
 //
 // With -app-proxy URL the app origin is a running dev server (vite, ...) instead of
 // -app-dir: the emulator answers the portal's launch POST with the dev server's page and
@@ -38,8 +42,6 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	ctx, orphaned := context.WithCancel(ctx)
-	go watchParent(ctx, os.Getppid(), time.Second, orphaned)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -47,15 +49,27 @@ func main() {
 
 // run is the whole command; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// The parent is read first: one that exits while the flags are parsed is still
+	// the one that started the emulator.
+	parent := os.Getppid()
 	fs := flag.NewFlagSet("devportal", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: devportal [flags]              serve the portal and the app until Ctrl-C
+       devportal [flags] -- CMD ARGS  serve, run CMD against it, exit with its code
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
 	portalAddr := fs.String("portal", "127.0.0.1:8080", "portal origin listen address (host:port; port 0 = free port)")
 	appAddr := fs.String("app", "localhost:8081", "app origin listen address; must be a different origin from -portal")
 	appDir := fs.String("app-dir", "web/app", "directory served at / on the app origin")
 	distDir := fs.String("dist", "dist", "directory served at /dist/ on the app origin")
 	appProxy := fs.String("app-proxy", "", "serve the app origin from this running dev server instead of -app-dir (e.g. http://localhost:5173 for vite)")
-	rate := fs.Float64("rate", devportal.DefaultRate, "leaky bucket drain per second (default 5 on an enterprise -license)")
-	burst := fs.Int("burst", devportal.DefaultBurst, "leaky bucket size (default 250 on an enterprise -license)")
+	// Left at 0, the plan (-license) decides the bucket; flag prints no default for 0.
+	rate := fs.Float64("rate", 0, fmt.Sprintf("leaky bucket drain per second (default %v, or %v on an enterprise -license)", devportal.DefaultRate, devportal.EnterpriseRate))
+	burst := fs.Int("burst", 0, fmt.Sprintf("leaky bucket size (default %d, or %d on an enterprise -license)", devportal.DefaultBurst, devportal.EnterpriseBurst))
 	prefill := fs.Float64("prefill", 0, "bucket counter at start")
 	tokenLifetime := fs.Duration("token-lifetime", devportal.DefaultTokenLifetime, "access token lifetime")
 	opBudget := fs.Duration("operating-budget", devportal.DefaultOperatingBudget, "per-method operating-time budget in the window")
@@ -71,17 +85,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	corsOn503 := fs.Bool("cors-on-503", true, "send the CORS headers on 503 QUERY_LIMIT_EXCEEDED")
 	blocks := blockFlag{}
 	fs.Var(blocks, "block", "METHOD=DURATION: the method answers OPERATION_TIME_LIMIT for that long from start (repeatable)")
+	followParent := fs.Bool("follow-parent", false, "stop when the process that started the emulator exits (make run does this)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
-	// The plan decides the bucket unless -rate/-burst say otherwise.
-	setFlags := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
-	if !setFlags["rate"] {
-		*rate = 0
-	}
-	if !setFlags["burst"] {
-		*burst = 0
+	if *followParent {
+		var orphaned context.CancelCauseFunc
+		ctx, orphaned = context.WithCancelCause(ctx)
+		go watchParent(ctx, parent, time.Second, func() {
+			orphaned(fmt.Errorf("devportal: stopping: the process that started it (pid %d) has exited, and -follow-parent asks to stop with it", parent))
+		})
 	}
 	var kinds []string
 	if *faultKinds != "" {
@@ -173,6 +189,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		select {
 		case <-ctx.Done():
+			sayWhyStopped(ctx, stderr)
 			return 0
 		case err := <-serveErr:
 			fmt.Fprintln(stderr, "devportal:", err)
@@ -194,6 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	err = cmd.Run()
+	sayWhyStopped(ctx, stderr)
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
@@ -209,9 +227,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// sayWhyStopped prints the cause of a stop that no signal explains: the parent that
+// -follow-parent follows has exited.
+func sayWhyStopped(ctx context.Context, stderr io.Writer) {
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil && cause != ctx.Err() {
+		fmt.Fprintln(stderr, cause)
+	}
+}
+
 // watchParent calls orphaned when parent is no longer the process's parent (it
-// exited, and the process was handed to init or a subreaper): the emulator does not
-// outlive whatever started it, such as `go run` or make, when that is killed.
+// exited, and the process was handed to init or a subreaper): with -follow-parent the
+// emulator does not outlive make run when make is killed.
 func watchParent(ctx context.Context, parent int, every time.Duration, orphaned func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -160,45 +160,107 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestEmulatorExitsWhenItsParentDies(t *testing.T) {
+// startUnderShell starts the emulator from a shell that waits for it, as `go run`, make
+// or a script does, and returns the shell, the emulator's pid, its URL to open, and its
+// stderr (read to its end once the emulator has exited).
+func startUnderShell(t *testing.T, flags string) (sh *exec.Cmd, pid int, open string, stderr *syncBuffer) {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
-	// A shell starts the emulator and waits, as `go run` or make does; the shell is
-	// killed with SIGKILL, so it cannot pass anything on.
-	sh := exec.Command("sh", "-c", `"$0" -portal 127.0.0.1:0 -app 127.0.0.1:0 & echo $!; wait`, os.Args[0])
+	sh = exec.Command("sh", "-c", `"$0" -portal 127.0.0.1:0 -app 127.0.0.1:0 `+flags+` & echo $!; wait`, os.Args[0])
 	sh.Env = append(os.Environ(), "DEVPORTAL_TEST_MAIN=1")
 	out, err := sh.StdoutPipe()
 	require.NoError(t, err)
+	// Not StderrPipe: Wait closes that when the shell exits, and the emulator's stderr
+	// is read after that.
+	errPipe, errWrite, err := os.Pipe()
+	require.NoError(t, err)
+	sh.Stderr = errWrite
 	require.NoError(t, sh.Start())
+	errWrite.Close()
+	stderr = &syncBuffer{}
+	stderrDone := make(chan struct{})
+	go func() { _, _ = io.Copy(stderr, errPipe); errPipe.Close(); close(stderrDone) }()
 	lines := bufio.NewReader(out)
 	line, err := lines.ReadString('\n')
 	require.NoError(t, err)
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	pid, err = strconv.Atoi(strings.TrimSpace(line))
 	require.NoError(t, err)
 	for !strings.HasPrefix(line, "open http") { // serving, so it has noted its parent
 		line, err = lines.ReadString('\n')
 		require.NoError(t, err)
 	}
-	alive := func() bool {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return false
-		}
-		// The state follows the command name in parentheses; Z is exited, not yet reaped.
-		rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
-		return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
-	}
-	require.True(t, alive(), "the emulator started")
 	t.Cleanup(func() {
-		if alive() {
+		if processAlive(pid) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
+		_ = sh.Process.Kill()
+		_ = sh.Wait()
+		<-stderrDone
 	})
+	return sh, pid, strings.TrimSpace(strings.TrimPrefix(line, "open ")), stderr
+}
+
+func processAlive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses; Z is exited, not yet reaped.
+	rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
+	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
+}
+
+func TestEmulatorWithFollowParentStopsWhenItsParentDiesAndSaysWhy(t *testing.T) {
+	// The shell is killed with SIGKILL, so it cannot pass anything on.
+	sh, pid, _, stderr := startUnderShell(t, "-follow-parent")
+	require.True(t, processAlive(pid), "the emulator started")
+	shPid := sh.Process.Pid
 	require.NoError(t, sh.Process.Kill())
 	_ = sh.Wait()
-	assert.Eventually(t, func() bool { return !alive() }, 5*time.Second, 50*time.Millisecond,
+	assert.Eventually(t, func() bool { return !processAlive(pid) }, 5*time.Second, 50*time.Millisecond,
 		"the emulator (pid %d) outlived its parent", pid)
+	assert.Eventually(t, func() bool {
+		return strings.Contains(stderr.String(), fmt.Sprintf("devportal: stopping: the process that started it (pid %d) has exited, and -follow-parent asks to stop with it", shPid))
+	}, 5*time.Second, 50*time.Millisecond, "stderr: %s", stderr.String())
+}
+
+func TestEmulatorStaysUpWhenItsStarterExits(t *testing.T) {
+	sh, pid, open, stderr := startUnderShell(t, "")
+	require.NoError(t, sh.Process.Kill())
+	_ = sh.Wait()
+	// Longer than a few of the parent checks -follow-parent would make.
+	time.Sleep(3 * time.Second)
+	require.True(t, processAlive(pid), "the emulator (pid %d) stopped with its starter; stderr: %s", pid, stderr.String())
+	resp, err := http.Get(open)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.NotContains(t, stderr.String(), "stopping")
+}
+
+func TestHelpPrintsTheUsageAndEachDefaultOnce(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, &stdout, &stderr))
+	help := stderr.String()
+	assert.Contains(t, help, "usage: devportal [flags]")
+	assert.Contains(t, help, "devportal [flags] -- CMD ARGS")
+	assert.Contains(t, help, "leaky bucket drain per second (default 2, or 5 on an enterprise -license)\n")
+	assert.Contains(t, help, "leaky bucket size (default 50, or 250 on an enterprise -license)\n")
+	assert.Contains(t, help, "-follow-parent")
+	for _, line := range strings.Split(help, "\n") {
+		assert.LessOrEqual(t, strings.Count(line, "(default"), 1, "a default said twice: %q", line)
+	}
+}
+
+func TestEnterpriseLicenseStillGetsItsBucketWithoutRateFlags(t *testing.T) {
+	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "-license", "ru_ent250", "-prefill", "200", "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, stderr.String())
+	// 200 of 250 used: a standard bucket of 50 would refuse the mark.
+	assert.Contains(t, stdout.String(), `rest 200 {"result":true`)
 }
 
 func TestWatchParentNoticesANewParent(t *testing.T) {
