@@ -108,13 +108,21 @@ chromium:
 	@command -v chromium >/dev/null || { echo "make chromium: chromium is still not on PATH" >&2; exit 1; }
 
 # Raw, gzip and brotli size of the module against the floor program (a Go
-# wasm that only exports one function), built the same way in the same run.
+# wasm that only exports one function), built the same way in the same run;
+# then both by package: builds that keep the name section (no -s, nothing
+# else differs) say which package each function's code belongs to.
+# SIZE_FLAGS='-without time,internal/godebug' adds what those packages'
+# code costs in the module's brotli.
 size: build
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint $(DIST)/markunread.wasm $(BIN)/floor.wasm
 	@echo "packages in the module beyond the floor's:"
 	@$(WASM_ENV) $(GO) list -deps ./tools/floor | sort > $(BIN)/floor.deps
 	@$(WASM_ENV) $(GO) list -deps ./wasm/cmd/markunread | sort | comm -13 $(BIN)/floor.deps - | tr '\n' ' '; echo
+	@$(WASM_ENV) $(GO) list -deps ./tools/floor ./wasm/cmd/markunread | sort -u > $(BIN)/size.deps
+	$(WASM_ENV) $(GO) build -trimpath -o $(BIN)/markunread.names.wasm ./wasm/cmd/markunread
+	$(WASM_ENV) $(GO) build -trimpath -o $(BIN)/floor.names.wasm ./tools/floor
+	$(BIN)/footprint -packages $(BIN)/size.deps $(SIZE_FLAGS) $(BIN)/markunread.names.wasm $(BIN)/floor.names.wasm
 
 # Figures, not pass/fail, in headless Chromium against the in-process
 # emulator: limits, start-up against the floor, round trip, and the

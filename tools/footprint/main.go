@@ -5,6 +5,13 @@
 //	                                FILE.gz (gzip, best) beside each FILE
 //	footprint MODULE FLOOR          prints raw, gzip and brotli sizes of both
 //	                                and the module's ratio to the floor
+//	footprint -packages LIST MODULE FLOOR
+//	                                prints both modules' bytes by package, from
+//	                                builds that keep the name section (no -s);
+//	                                LIST holds their import paths, one a line
+//	                                (go list -deps of both)
+//	  -without P,Q                  also prints what the code of packages P and
+//	                                Q costs in the module's brotli
 package main
 
 import (
@@ -13,17 +20,56 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/andybalholm/brotli"
 )
 
 func main() {
 	write := flag.Bool("write", false, "write FILE.br and FILE.gz beside each FILE")
+	packages := flag.String("packages", "", "print the bytes by package; the import paths, one a line, are in this file")
+	without := flag.String("without", "", "with -packages: the brotli the code of these packages (comma-separated) costs")
+	modulePath := flag.String("module-path", "github.com/markunread/markunread", "with -packages: print this module's packages by directory")
 	flag.Parse()
-	if err := run(*write, flag.Args()); err != nil {
+	var err error
+	if *packages != "" {
+		err = runBreakdown(*packages, *without, *modulePath, flag.Args())
+	} else {
+		err = run(*write, flag.Args())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "footprint:", err)
 		os.Exit(1)
 	}
+}
+
+func runBreakdown(list, without, modulePath string, files []string) error {
+	if len(files) != 2 {
+		return fmt.Errorf("want MODULE FLOOR, got %d files", len(files))
+	}
+	paths, err := os.ReadFile(list)
+	if err != nil {
+		return err
+	}
+	namer := newPackageNamer(strings.Split(string(paths), "\n"))
+	var modules [2]*wasmModule
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if modules[i], err = parseWasm(raw); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		if len(modules[i].names) == 0 {
+			return fmt.Errorf("%s has no function names: build it without -ldflags=-s", f)
+		}
+	}
+	measureBreakdown(modules[0], modules[1], namer).write(os.Stdout, modulePath)
+	if without != "" {
+		writeMarginal(os.Stdout, modules[0], namer, strings.Split(without, ","))
+	}
+	return nil
 }
 
 func run(write bool, files []string) error {
