@@ -50,8 +50,7 @@ func openTabs(t *testing.T, e *env, n int, page, ready string) []context.Context
 	}
 	for _, tab := range tabs {
 		require.NoError(t, chromedp.Do(tab, chromedp.Navigate(e.appURL+"/t/"+page)))
-		_, err := chromedp.Run(tab, chromedp.Poll[bool]("window."+ready+" === true", chromedp.WithPollingTimeout(20*time.Second)))
-		require.NoError(t, err)
+		require.NoError(t, pollReady(tab, "window."+ready+" === true"))
 	}
 	return tabs
 }

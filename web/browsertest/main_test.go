@@ -140,6 +140,22 @@ func newTab(t *testing.T, timeout time.Duration) context.Context {
 	return ctx
 }
 
+// pollReady waits until expr is true in tab's page. On a loaded machine
+// chromedp can poll in the execution context of the page before the last
+// navigation, which the browser has already dropped ("Cannot find context
+// with specified id"); the poll is then asked again in the page's new
+// context, at most three times.
+func pollReady(tab context.Context, expr string) error {
+	var err error
+	for range 3 {
+		_, err = chromedp.Run(tab, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second)))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context with specified id") {
+			return err
+		}
+	}
+	return err
+}
+
 func containsAny(s string, subs ...string) bool {
 	for _, sub := range subs {
 		if strings.Contains(s, sub) {
