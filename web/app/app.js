@@ -2,6 +2,7 @@
 // load() no auth, so inside the portal's iframe the module asks the portal
 // for a token itself.
 import { load } from '/dist/markunread.js';
+import { fitPortalFrame } from './frame.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -9,6 +10,9 @@ function show(el, text, kind) {
   el.textContent = text;
   el.className = kind;
 }
+
+// Numbers as the portal's page writes them (5,008), so both sides read alike.
+const num = (n) => n.toLocaleString('en-US');
 
 function describe(err) {
   return err && err.code ? `${err.code}: ${err.description}` : String(err);
@@ -37,7 +41,7 @@ function drawStats(client) {
     const dd = document.createElement('dd');
     dt.textContent = name;
     dt.title = help;
-    dd.textContent = String(s[name]);
+    dd.textContent = num(s[name]);
     dd.id = `stat-${name}`;
     div.append(dt, dd);
     return div;
@@ -68,7 +72,7 @@ function drawProgress(detail) {
   const settled = Math.min(detail.settled - run.base, run.total);
   const failed = detail.failed - run.failedBase;
   setProgress(settled, run.total, 'running');
-  show($('progressText'), `${settled} of ${run.total} settled, ${failed} failed`, 'muted');
+  show($('progressText'), `${num(settled)} of ${num(run.total)} settled, ${num(failed)} failed`, 'muted');
 }
 
 function drawFailures(failures) {
@@ -97,7 +101,7 @@ async function markAll(client) {
   const message = $('bulkMessage').value;
   $('failures').replaceChildren();
   // A new run starts neutral, whatever the last one ended with.
-  show($('progressText'), `0 of ${dialogs.length} settled`, 'muted');
+  show($('progressText'), `0 of ${num(dialogs.length)} settled`, 'muted');
   setProgress(0, dialogs.length, 'running');
   const before = client.stats();
   run = { total: dialogs.length, base: before.settled, failedBase: before.failed };
@@ -106,21 +110,27 @@ async function markAll(client) {
   // it resolves to one outcome per pair.
   const outcomes = await client.markMany(dialogs.map((dialog) => [dialog, message]));
   run = null;
+  drawStats(client);
   const failures = outcomes.filter((o) => !o.ok).map((o) => ({ dialog: o.dialogId, err: o.error }));
   drawFailures(failures);
   const failed = failures.length;
   setProgress(dialogs.length, dialogs.length, failed ? 'failed' : 'done');
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  show($('progressText'), `${dialogs.length - failed} of ${dialogs.length} marked unread in ${seconds} s; ${failed} failed`, failed ? 'error' : 'ok');
+  show($('progressText'), `${num(dialogs.length - failed)} of ${num(dialogs.length)} marked unread in ${seconds} s; ${num(failed)} failed`, failed ? 'error' : 'ok');
+}
+
+// Typing N fills the list with chat1…chatN at once, before the module is
+// ready too: what the box shows is what "Mark all unread" marks.
+function fillList() {
+  const n = Math.min(Math.max(Math.floor(Number($('count').value)) || 0, 0), 10000);
+  if (n === 0) return;
+  $('dialogs').value = Array.from({ length: n }, (_, i) => `chat${i + 1}`).join(', ');
+  $('listHint').hidden = true;
 }
 
 async function main() {
-  // Filling the list works before the module is ready: what the box shows is
-  // what "Mark all unread" marks.
-  $('generate').addEventListener('click', () => {
-    const n = Math.min(Math.max(Math.floor(Number($('count').value)) || 0, 0), 10000);
-    $('dialogs').value = Array.from({ length: n }, (_, i) => `chat${i + 1}`).join(', ');
-  });
+  fitPortalFrame($('page'));
+  $('count').addEventListener('input', fillList);
 
   let client;
   try {

@@ -161,11 +161,12 @@ func TestDemoBulkMarkShowsProgressStatsAndEachFailure(t *testing.T) {
 	assert.True(t, strings.HasPrefix(failures[0], `chat 6: DIALOG_ID_EMPTY: dialog id "chat 6"`), failures[0])
 	assert.Equal(t, []string{"error", "failed"}, progressLook(t, fr))
 
-	// "Fill the list" puts chat1…chat120 in the box; the box is what is marked.
-	require.NoError(t, chromedp.Do(fr.ctx,
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '120'`),
-		chromedp.Click(chromedp.ID("generate")),
-	))
+	// The first list says its failure is deliberate; typing N puts chat1…chatN
+	// in the box at once (no other button), and the box is what is marked.
+	hint, err := chromedp.Run(fr.ctx, chromedp.Evaluate[string](`document.getElementById('listHint').textContent`))
+	require.NoError(t, err)
+	assert.Contains(t, hint, "bad id on purpose: chat 6")
+	fillList(t, fr, "120")
 	listed, err := chromedp.Run(fr.ctx, chromedp.Evaluate[string](`document.getElementById('dialogs').value`))
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(listed, "chat1, chat2, chat3, ") && strings.HasSuffix(listed, ", chat120"), listed)
@@ -202,6 +203,90 @@ func TestDemoBulkMarkShowsProgressStatsAndEachFailure(t *testing.T) {
 	assert.Equal(t, want, rows[:8], "the most recently marked first")
 }
 
+// fillList types n into "Or dialogs chat1…chatN", as a person does.
+func fillList(t *testing.T, fr *frame, n string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(fr.ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = ''`),
+		chromedp.SendKeys(chromedp.ID("count"), n),
+	))
+}
+
+// TestDemoFitsThePortalFrameAt1400x900AndBothSidesCountAlike opens the demo in
+// a 1400×900 window: the app asks the portal to fit its frame to its page
+// (resizeWindow, as BX24.fitWindow does), so nothing of the page is cut off,
+// before a run and after one that adds lines. A job large enough for the
+// module to ask app.info shows the same requests and commands on both sides,
+// written alike.
+func TestDemoFitsThePortalFrameAt1400x900AndBothSidesCountAlike(t *testing.T) {
+	needBrowser(t)
+	e := newEnv(t, devportal.Config{})
+	tab := newTab(t, 90*time.Second)
+	require.NoError(t, chromedp.Do(tab, chromedp.EmulateViewport(1400, 900), chromedp.Navigate(e.parentURL("/", 1))))
+	fr := e.appFrames(tab, 1)[0]
+	waitText(t, fr.ctx, "#status", func(s string) bool { return s == "Ready." }, 25*time.Second)
+
+	// What of the page the frame does not show: the page's height and width
+	// beyond the frame's, in CSS pixels.
+	cutOff := func() []int {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			cut, err := chromedp.Run(fr.ctx, chromedp.Evaluate[[]int](`[
+				document.documentElement.scrollHeight - window.innerHeight,
+				document.documentElement.scrollWidth - window.innerWidth]`))
+			require.NoError(t, err)
+			if (cut[0] <= 0 && cut[1] <= 0) || time.Now().After(deadline) {
+				return cut
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	assert.Equal(t, []int{0, 0}, clampToZero(cutOff()), "the page below or beside the frame, before a run")
+	frameHeight := func() int {
+		h, err := chromedp.Run(tab, chromedp.Evaluate[int](`Math.round(document.querySelector('iframe').getBoundingClientRect().height)`))
+		require.NoError(t, err)
+		return h
+	}
+	before := frameHeight()
+
+	// The default list's run adds its summary and its failure line.
+	require.NoError(t, chromedp.Do(fr.ctx, chromedp.Click(chromedp.ID("markAll"))))
+	waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "of 7 marked unread in") }, 30*time.Second)
+	waitText(t, fr.ctx, "#failures", func(s string) bool { return strings.Contains(s, "chat 6") }, 5*time.Second)
+	assert.Equal(t, []int{0, 0}, clampToZero(cutOff()), "the page below or beside the frame, after a run with a failure")
+	content, err := chromedp.Run(fr.ctx, chromedp.Evaluate[int](`Math.ceil(document.getElementById('page').getBoundingClientRect().bottom)`))
+	require.NoError(t, err)
+	assert.Equal(t, content, frameHeight(), "the frame is as high as the page asked")
+	assert.Greater(t, frameHeight(), before, "the frame grew with the page")
+	wide, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, wide, 0, "the portal's page is no wider than the window")
+
+	// 1,300 marks: 26 requests of 50, enough for the module to ask app.info.
+	fillList(t, fr, "1300")
+	require.NoError(t, chromedp.Do(fr.ctx, chromedp.Click(chromedp.ID("markAll"))))
+	waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "1,300 of 1,300 marked unread in") }, 60*time.Second)
+	require.Equal(t, 1, e.portal.Stats().AppInfo, "the module asked app.info")
+	assert.Equal(t, "1", waitText(t, tab, "#portal-appInfo", func(s string) bool { return s == "1" }, 5*time.Second))
+	for _, name := range []string{"requests", "commands"} {
+		module := waitText(t, fr.ctx, "#stat-"+name, func(s string) bool { return s != "" }, time.Second)
+		portal := waitText(t, tab, "#portal-"+name, func(s string) bool { return s == module }, 5*time.Second)
+		assert.Equal(t, module, portal, "%s on the module's side and the portal's", name)
+	}
+	assert.Equal(t, "1,306", waitText(t, fr.ctx, "#stat-commands", func(s string) bool { return true }, time.Second),
+		"six marks of the first run and 1,300, each sent once, written as the portal writes it")
+	assert.Empty(t, fr.console.matching(func(c consoleEntry) bool { return c.Level == "error" }), "errors in the app's console")
+}
+
+func clampToZero(v []int) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = max(x, 0)
+	}
+	return out
+}
+
 // progressLook is the progress text's class and the bar's state.
 func progressLook(t *testing.T, fr *frame) []string {
 	t.Helper()
@@ -219,11 +304,8 @@ func TestDemoScreenshot(t *testing.T) {
 	tab, frames := e.openPortal("/", 1, 60*time.Second)
 	fr := frames[0]
 	waitText(t, fr.ctx, "#status", func(s string) bool { return s == "Ready." }, 25*time.Second)
-	require.NoError(t, chromedp.Do(fr.ctx,
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('count').value = '300'`),
-		chromedp.Click(chromedp.ID("generate")),
-		chromedp.Click(chromedp.ID("markAll")),
-	))
+	fillList(t, fr, "300")
+	require.NoError(t, chromedp.Do(fr.ctx, chromedp.Click(chromedp.ID("markAll"))))
 	waitText(t, fr.ctx, "#progressText", func(s string) bool { return strings.Contains(s, "of 300 marked unread in") }, 60*time.Second)
 	assert.Equal(t, "true", markInDemo(t, fr, "sg12", "5"))
 	waitText(t, tab, "#totals", func(s string) bool { return strings.HasPrefix(s, "301 dialogs") }, 5*time.Second)

@@ -104,7 +104,7 @@ func (p *Portal) batch(prm params, start time.Time) restAnswer {
 		case method == "batch":
 			e = errBatchNotAllowed
 		default:
-			p.stats.Commands++
+			p.countCommand(method)
 			if _, known := methods[method]; !known {
 				e = errMethodNotFound
 				break

@@ -2,6 +2,7 @@ package devportal
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -91,4 +92,16 @@ func TestOAuthRefreshWorksOnce(t *testing.T) {
 	requireOK(t, f.mark("chat1", "1"))
 	f.token = tok.Access
 	requireOK(t, f.mark("chat1", "1"))
+}
+
+func TestStatsCountAppInfoAmongTheCommandsAndApart(t *testing.T) {
+	f := newFixture(t, Config{})
+	requireOK(t, f.mark("chat1", "1"))
+	requireOK(t, f.form("app.info", url.Values{"auth": {f.token}}))
+	requireOK(t, f.form("batch", url.Values{"auth": {f.token}, "cmd[a]": {"im.dialog.unread?DIALOG_ID=chat2&MESSAGE_ID=1"}, "cmd[b]": {"app.info"}}))
+	s := f.p.Stats()
+	assert.Equal(t, 4, s.Commands, "every method call past auth")
+	assert.Equal(t, 2, s.AppInfo, "app.info, plain and in a batch")
+	stats := decode(t, f.do(http.MethodGet, "/devportal/state", "", ""))["stats"].(map[string]any)
+	assert.Equal(t, 2.0, stats["appInfo"])
 }

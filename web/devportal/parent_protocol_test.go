@@ -25,6 +25,11 @@ const sent = [];
 const frameWin = { postMessage: (data, origin) => sent.push({ data, origin }) };
 const otherWin = { postMessage: (data) => sent.push({ data, origin: 'WRONG WINDOW' }) };
 const iframe = { contentWindow: frameWin, style: {}, clientWidth: 640, clientHeight: 480 };
+// The box as a layout would draw it: "100%" of a 640 px column, pixels as set.
+iframe.getBoundingClientRect = () => ({
+  width: iframe.style.width === '100%' ? 640 : parseInt(iframe.style.width, 10),
+  height: parseInt(iframe.style.height, 10) || 480,
+});
 const title = { textContent: 'Application' };
 globalThis.window = { addEventListener: (type, fn) => { if (type === 'message') listeners.push(fn); } };
 globalThis.document = {
@@ -62,6 +67,13 @@ async function post(data, origin = appOrigin, source = frameWin) {
   out.objectForm = take();
   await post('fitWindow:k7:' + sid);
   out.other = take();
+  // BX24.fitWindow() / the SDK's parent.fitWindow(): width "100%" and the page's height.
+  await post('resizeWindow:{"width":"100%","height":761}:k8:' + sid);
+  out.fit = take().concat([{ data: iframe.style.width + ' ' + iframe.style.height, origin: 'style' }]);
+  await post({ method: 'resizeWindow', params: { width: 300.7, height: '500' }, callback: 'k9', appSid: sid });
+  out.resize = take().concat([{ data: iframe.style.width + ' ' + iframe.style.height, origin: 'style' }]);
+  await post('resizeWindow:{"width":"wide","height":"tall"}:k10:' + sid);
+  out.unreadable = take().concat([{ data: iframe.style.width + ' ' + iframe.style.height, origin: 'style' }]);
   console.log(JSON.stringify(out));
 })();
 `
@@ -96,6 +108,7 @@ func TestParentPageSpeaksThePostMessageProtocol(t *testing.T) {
 	type msg struct{ Data, Origin string }
 	var res struct {
 		Init, Refused, SetTitle, Refresh, ObjectForm, Other []msg
+		Fit, Resize, Unreadable                             []msg
 		Title                                               string
 	}
 	require.NoError(t, json.Unmarshal(out, &res), string(out))
@@ -130,6 +143,12 @@ func TestParentPageSpeaksThePostMessageProtocol(t *testing.T) {
 	require.Len(t, res.ObjectForm, 1)
 	assert.Regexp(t, `^k6:\{.*"AUTH_ID":"[0-9a-f]+"`, res.ObjectForm[0].Data)
 	assert.Equal(t, []msg{{"k7:{}", "http://localhost:8081"}}, res.Other)
+
+	// resizeWindow sets the frame's size as the portal does and answers with it.
+	assert.Equal(t, []msg{{`k8:{"width":640,"height":761}`, "http://localhost:8081"}, {"100% 761px", "style"}}, res.Fit)
+	assert.Equal(t, []msg{{`k9:{"width":300,"height":500}`, "http://localhost:8081"}, {"300px 500px", "style"}}, res.Resize)
+	assert.Equal(t, []msg{{`k10:{"width":100,"height":500}`, "http://localhost:8081"}, {"100px 500px", "style"}}, res.Unreadable,
+		"an unreadable width is 100 px, an unreadable height leaves the height as it was")
 }
 
 func readAll(t *testing.T, resp *http.Response) string {

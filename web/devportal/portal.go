@@ -138,6 +138,7 @@ type Stats struct {
 	Requests     int `json:"requests"`     // every /rest/ request that reached the handler (not OPTIONS)
 	Batches      int `json:"batches"`      // batch requests that passed bucket and auth
 	Commands     int `json:"commands"`     // commands past auth: 1 per single call, 1 per batch command run (not those past the 50th)
+	AppInfo      int `json:"appInfo"`      // of the commands, app.info calls: the module counts them as requests, not commands
 	Status503    int `json:"status503"`    // HTTP 503 answers (bucket and burst503 faults)
 	Status429    int `json:"status429"`    // HTTP 429 answers
 	Status401    int `json:"status401"`    // HTTP 401 answers

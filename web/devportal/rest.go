@@ -165,7 +165,7 @@ func (p *Portal) handleREST(r *http.Request, method string, start time.Time) res
 	if method == "batch" {
 		return p.batch(prm, start)
 	}
-	p.stats.Commands++
+	p.countCommand(method)
 	res, e, procStart, procEnd := p.call(method, prm)
 	if e != nil {
 		return p.errorAnswer(e)
@@ -196,6 +196,14 @@ func (p *Portal) countStatus(status int) {
 var methods = map[string]func(p *Portal, prm params) (any, *apiError){
 	"im.dialog.unread": (*Portal).dialogUnread,
 	"app.info":         (*Portal).appInfo,
+}
+
+// countCommand counts a command past auth, plain or in a batch.
+func (p *Portal) countCommand(method string) {
+	p.stats.Commands++
+	if method == "app.info" {
+		p.stats.AppInfo++
+	}
 }
 
 // call runs one known (non-batch) method after auth: 429 OPERATION_TIME_LIMIT while it
