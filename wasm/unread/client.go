@@ -226,19 +226,6 @@ func laneName(bulk bool) string {
 	return "interactive"
 }
 
-// Stats returns the client's counters now.
-func (c *Client) Stats() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.statsLocked()
-}
-
-func (c *Client) statsLocked() Stats {
-	s := c.stats
-	s.Refreshes = c.session.refreshes()
-	return s
-}
-
 // Close stops the client: calls not yet settled fail with CLIENT_CLOSED,
 // requests under way are cancelled, and later calls fail at once. Close
 // returns when the dispatcher and every request have ended; it may be
@@ -301,20 +288,6 @@ func (c *Client) laneOf(k *call) *lane {
 		return &c.lanes[1]
 	}
 	return &c.lanes[0]
-}
-
-func (c *Client) report(ps ...*Progress) {
-	for _, p := range ps {
-		if p == nil {
-			continue
-		}
-		if c.cfg.OnSettle != nil {
-			c.cfg.OnSettle(*p)
-		}
-		if j := p.call.job; j != nil {
-			j.settled(p.call.index, p.Err)
-		}
-	}
 }
 
 func (c *Client) poke() {

@@ -11,9 +11,13 @@
 //   - client.go: admission, the two lanes (interactive, bulk), and the
 //     accounting that settles every call exactly once;
 //   - schedule.go: the dispatcher, which takes calls into requests when the
-//     Pacer allows and deals out each command's verdict;
+//     Pacer allows;
+//   - outcome.go: what each call comes to after an answer (settled or sent
+//     again), for a request that never left, or when it times out;
 //   - pacer.go: when a request may leave and how much it carries (the
-//     bucket, slow start, gathering, operating time, plan crossing);
+//     bucket, slow start, gathering, plan crossing), and what it learns
+//     from each answer; operating.go: its side of the operating-time
+//     limit; hold.go: other clients' word of that limit;
 //   - plan.go: the portal's plan, recalled, learned from app.info, demoted;
 //   - retry.go: what a call does after a verdict that did not settle it;
 //   - request.go: the request itself (body, send), answer.go: reading it

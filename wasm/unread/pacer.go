@@ -65,22 +65,6 @@ const (
 	// headroomTime is the spread in travel time the bucket's headroom
 	// allows for; the client keeps that many seconds of drain unspent.
 	headroomTime = 250 * time.Millisecond
-
-	// Past operatingSoftLimit seconds of a method's 480 s budget, requests
-	// are spaced by operatingSpacing so the method is not blocked.
-	operatingSoftLimit = 360
-	operatingSpacing   = time.Second
-	// maxOperatingWait: a block lifts when the oldest use leaves the
-	// 10-minute window, so no reset is ever further away.
-	maxOperatingWait = 10 * time.Minute
-	// blockedPause is the first pause after OPERATION_TIME_LIMIT when no
-	// reset time is known (self-hosted portals may not send one); it
-	// doubles up to blockedPauseCap.
-	blockedPause    = 10 * time.Second
-	blockedPauseCap = 80 * time.Second
-	// holdGrace: a client told of another's block waits this much past it,
-	// so the other's probe goes first and can say the block goes on.
-	holdGrace = time.Second
 )
 
 // NewPacer returns a pacer for plan with nothing under way.
@@ -211,6 +195,70 @@ func (p *Pacer) Ended(n int, answered bool) {
 	}
 }
 
+// reply is what came of one request, as the Pacer reads it: how many
+// commands it carried (0 for app.info), whether the portal answered at all
+// (reached) and what it said (one verdict per command, and the envelope's
+// time block), whether it went beyond a standard portal's bucket (Sent's
+// word), and failedFetch: the fetch failed once sent, which is also what a
+// 503 without CORS headers looks like (docs/bitrix24.md#f-cors-503).
+type reply struct {
+	commands    int
+	reached     bool
+	beyond      bool
+	failedFetch bool
+	envelope    timing
+	verdicts    []verdict
+}
+
+// learned is what the Pacer made of an answer that others may need to
+// hear of: the bucket was full, and how long sending now waits; batch
+// itself is blocked until batchUntil; and demote: a request beyond a
+// standard bucket met a full one while a larger plan was unconfirmed, so
+// the plan was wrong (Client.demotePlanLocked).
+type learned struct {
+	full       bool
+	wait       time.Duration
+	batchUntil time.Time
+	demote     bool
+}
+
+// Answered takes the answer a to a request that ended at now, and says
+// what it learned. Each verdict's time block goes to Observe; a 503 fills
+// the bucket (Full).
+func (p *Pacer) Answered(now time.Time, a reply) learned {
+	confirmed := p.confirmed // before this answer could change it
+	p.Ended(a.commands, a.reached)
+	var l learned
+	if a.commands > 0 && a.reached && a.verdicts[0].next == batchBlocked {
+		l.batchUntil = p.BatchBlocked(now)
+	} else if a.commands > 0 && a.reached {
+		envelope := method
+		if a.commands > 1 {
+			envelope = "batch"
+		}
+		p.Observe(now, envelope, a.envelope)
+	}
+	for _, v := range a.verdicts {
+		if a.commands > 1 && v.err == nil {
+			p.Observe(now, method, v.timing)
+		}
+		l.full = l.full || v.next == bucketFull
+	}
+	if l.full || a.failedFetch {
+		p.Full(now)
+		l.wait = p.bucket.Delay(now)
+	}
+	l.demote = l.full && a.beyond && !confirmed && p.plan.Burst > StandardPlan.Burst
+	return l
+}
+
+// Spare says whether a request that carries no marks (app.info) may leave
+// at now without taking a mark's place: the bucket's level is known, a
+// slot is free and the bucket has room.
+func (p *Pacer) Spare(now time.Time) bool {
+	return p.known && p.inFlight < p.maxInFlight && p.bucket.Delay(now) == 0
+}
+
 // Full fills the bucket to the brim: the portal said its bucket is full
 // (someone else spent it), or a request failed in a way a full bucket
 // whose answer the page cannot read looks like. Sending resumes at the
@@ -228,77 +276,6 @@ func (p *Pacer) Full(now time.Time) {
 func (p *Pacer) mustCross(now time.Time) bool {
 	return p.plan.Burst > StandardPlan.Burst && !p.confirmed &&
 		p.shadow.Level(now)+1 > float64(capacity(StandardPlan))
-}
-
-// Observe reads the time block of a method's successful answer: near the
-// budget, requests are spaced out, and the reset time is kept for a block.
-// A reset that came with little budget used is not kept: the portal sends
-// one on every answer, an hour's tenth after its oldest counted call
-// (docs/bitrix24.md#f-otl-reset-at), so it says nothing of when a block met
-// later lifts. Times on the portal's clock are turned into spans, so a
-// skewed page clock does not matter.
-func (p *Pacer) Observe(now time.Time, method string, t timing) {
-	if t.operating < operatingSoftLimit {
-		delete(p.resets, method)
-		return
-	}
-	if span, ok := clockSpan(t.resetAt - t.finish); ok && t.resetAt > 0 && t.finish > 0 {
-		p.resets[method] = now.Add(span)
-	}
-	p.spacedUntil = later(p.spacedUntil, now.Add(operatingSpacing))
-}
-
-// Reopens says when method, just answered OPERATION_TIME_LIMIT, may be
-// sent again: at the reset time its last successful answer gave, when that
-// answer showed the budget nearly spent and the time is still ahead
-// (docs/bitrix24.md#f-otl-limit); otherwise after *pause, which then
-// doubles (a probe), so a block that lifts early is not waited out.
-func (p *Pacer) Reopens(now time.Time, method string, pause *time.Duration) time.Time {
-	if at, ok := p.resets[method]; ok && at.After(now) {
-		return at
-	}
-	if *pause == 0 {
-		*pause = blockedPause
-	}
-	at := now.Add(*pause)
-	*pause = min(*pause*2, blockedPauseCap)
-	return at
-}
-
-// BatchBlocked says the batch method itself is blocked: until it reopens,
-// requests carry one command each, which the bucket still paces.
-func (p *Pacer) BatchBlocked(now time.Time) time.Time {
-	p.batchUntil = later(p.batchUntil, p.Reopens(now, "batch", &p.batchPause))
-	return p.batchUntil
-}
-
-// Hold takes another client's OPERATION_TIME_LIMIT (docs/bitrix24.md#f-otl-limit):
-// blocked (a method) is blocked until until. For the mark method no request leaves
-// before until plus holdGrace; for batch, requests carry one command each
-// until then. A hold already past, beyond any block, or of another method
-// is ignored; Hold says whether it took it.
-func (p *Pacer) Hold(now time.Time, blocked string, until time.Time) bool {
-	if !until.After(now) || until.After(now.Add(maxOperatingWait)) {
-		return false
-	}
-	switch blocked {
-	case method:
-		p.heldUntil = later(p.heldUntil, until.Add(holdGrace))
-	case "batch":
-		p.batchUntil = later(p.batchUntil, until)
-	default:
-		return false
-	}
-	return true
-}
-
-// clockSpan turns seconds on the portal's clock into a span, refusing
-// what no reset can be: negative, or beyond the 10-minute window.
-func clockSpan(seconds float64) (time.Duration, bool) {
-	if !(seconds > 0) {
-		return 0, false
-	}
-	return time.Duration(min(seconds, maxOperatingWait.Seconds()) * float64(time.Second)), true
 }
 
 func later(a, b time.Time) time.Time {

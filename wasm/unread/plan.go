@@ -2,7 +2,6 @@ package unread
 
 import (
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -40,11 +39,22 @@ func planFromAppInfo(r Response) (Plan, bool) {
 	if license == "" {
 		return Plan{}, false
 	}
-	_, kind, _ := strings.Cut(lowerASCII(license), "_")
-	if strings.HasPrefix(kind, "ent") {
+	if planKind(lowerASCII(license)) == "ent" {
 		return EnterprisePlan, true
 	}
 	return StandardPlan, true
+}
+
+// planKind is the first three letters of a LICENSE's plan part, after its
+// language ("ru_ent250" -> "ent"), or less when the part is shorter.
+func planKind(license string) string {
+	for i := 0; i < len(license); i++ {
+		if license[i] == '_' {
+			kind := license[i+1:]
+			return kind[:min(3, len(kind))]
+		}
+	}
+	return ""
 }
 
 // askPlanLocked decides whether app.info goes now: when the plan is to be
@@ -55,13 +65,11 @@ func planFromAppInfo(r Response) (Plan, bool) {
 // (another app spent it): there a request for the plan would take the
 // place of a batch of marks.
 func (c *Client) askPlanLocked(now time.Time) bool {
-	p := c.pacer
-	if c.plan != planUnknown || !p.known || p.inFlight >= p.maxInFlight ||
-		c.stats.Requests < capacity(StandardPlan)/2 || p.bucket.Delay(now) > 0 {
+	if c.plan != planUnknown || c.stats.Requests < capacity(StandardPlan)/2 || !c.pacer.Spare(now) {
 		return false
 	}
 	c.plan = planAsking
-	p.Sent(now, 0)
+	c.pacer.Sent(now, 0)
 	return true
 }
 
@@ -71,13 +79,7 @@ func (c *Client) askPlanLocked(now time.Time) bool {
 func (c *Client) recallPlan(base string) Plan {
 	c.mu.Lock()
 	if c.base == "" {
-		now := time.Now()
-		for _, h := range c.holds {
-			if h.portal == base {
-				c.pacer.Hold(now, h.method, h.until)
-			}
-		}
-		c.holds = nil
+		c.takeHeldLocked(base, time.Now())
 	}
 	c.base = base
 	ask := c.plan == planUnknown && c.cfg.Plans != nil && !c.recalled
@@ -99,11 +101,11 @@ func (c *Client) recallPlan(base string) Plan {
 	return c.pacer.Plan()
 }
 
-// learnedPlan takes what app.info said. Without an answer the client stays
-// on the standard plan.
-func (c *Client) learnedPlan(base string, plan Plan, ok, reached bool) {
+// learnedPlan takes what app.info said (r: how its request ended). Without
+// an answer the client stays on the standard plan.
+func (c *Client) learnedPlan(base string, plan Plan, ok bool, r reply) {
 	c.mu.Lock()
-	c.pacer.Ended(0, reached)
+	c.pacer.Answered(time.Now(), r)
 	c.plan = planKnown
 	if ok {
 		c.setPlanLocked(plan, time.Now(), "learned from app.info")

@@ -3,7 +3,6 @@ package unread
 import (
 	"cmp"
 	"strconv"
-	"time"
 )
 
 // A request body is form-urlencoded: that keeps the POST a CORS "simple"
@@ -68,23 +67,27 @@ func (c *Client) send(r request) {
 		}
 	}
 	c.counted(cmds)
-	resp, failure := c.post(base, path, body)
+	resp, failure, failedFetch := c.post(base, path, body)
 	if failure != nil {
 		vs := make([]verdict, len(cmds))
 		for i := range vs {
 			vs[i] = *failure
 		}
-		c.answered(r, vs, timing{}, creds.AccessToken, false)
+		c.answered(r, vs, timing{}, creds.AccessToken, false, failedFetch)
 		return
 	}
 	vs, t := readAnswer(resp, keys)
-	c.answered(r, vs, t, creds.AccessToken, true)
+	c.answered(r, vs, t, creds.AccessToken, true, false)
 }
 
 // post sends one request for REST method path to the portal at base,
 // bounded by RequestTimeout and the client's life. With no answer it gives
-// the verdict every command of it gets.
-func (c *Client) post(base, path, body string) (Response, *verdict) {
+// the verdict every command of it gets, and whether the fetch failed once
+// sent: that is also what a 503 looks like from a portal front that sends
+// it without CORS headers (docs/bitrix24.md#f-cors-503), so the Pacer fills
+// its bucket and a retry waits for the portal to drain instead of starting
+// a storm.
+func (c *Client) post(base, path, body string) (Response, *verdict, bool) {
 	stop := NewStop()
 	timer := stop.FireAfter(c.cfg.RequestTimeout, newError(CodeNetwork, "no answer from "+base+" within "+c.cfg.RequestTimeout.String()))
 	go func() {
@@ -99,22 +102,15 @@ func (c *Client) post(base, path, body string) (Response, *verdict) {
 	why := stop.Why()
 	stop.Fire(nil) // ends the goroutine above
 	if err == nil {
-		return resp, nil
+		return resp, nil, false
 	}
 	if why != nil {
 		if why.Code != CodeClosed {
 			c.abandoned()
 		}
-		return Response{}, &verdict{err: why, next: backOff}
+		return Response{}, &verdict{err: why, next: backOff}, false
 	}
-	// A fetch that fails once sent is also what a 503 looks like from a
-	// portal front that sends it without CORS headers
-	// (docs/bitrix24.md#f-cors-503): fill the bucket, so a retry waits for the
-	// portal to drain instead of starting a storm.
-	c.mu.Lock()
-	c.pacer.Full(time.Now())
-	c.mu.Unlock()
-	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+base+": "+err.Error()), next: backOff}
+	return Response{}, &verdict{err: newError(CodeNetwork, "no answer from "+base+": "+err.Error()), next: backOff}, true
 }
 
 // counted counts a request of cmds that is leaving now, with its token;
@@ -139,12 +135,12 @@ func (c *Client) counted(cmds []*command) {
 // askPlan asks app.info for the portal's plan (docs/bitrix24.md#f-appinfo-license).
 func (c *Client) askPlan(base, token string) {
 	c.counted(nil)
-	resp, failure := c.post(base, "app.info", "auth="+escape(token))
+	resp, failure, failedFetch := c.post(base, "app.info", "auth="+escape(token))
 	plan, ok := Plan{}, false
 	if failure == nil {
 		plan, ok = planFromAppInfo(resp)
 	}
-	c.learnedPlan(base, plan, ok, failure == nil)
+	c.learnedPlan(base, plan, ok, reply{reached: failure == nil, failedFetch: failedFetch})
 }
 
 // singleBody is the form body of a plain im.dialog.unread request.

@@ -46,3 +46,32 @@ type Progress struct {
 	Stats   Stats
 	call    *call
 }
+
+// Stats returns the client's counters now.
+func (c *Client) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.statsLocked()
+}
+
+func (c *Client) statsLocked() Stats {
+	s := c.stats
+	s.Refreshes = c.session.refreshes()
+	return s
+}
+
+// report tells OnSettle and the bulk jobs of calls that settled, after
+// the lock is released: OnSettle is page code.
+func (c *Client) report(ps ...*Progress) {
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		if c.cfg.OnSettle != nil {
+			c.cfg.OnSettle(*p)
+		}
+		if j := p.call.job; j != nil {
+			j.settled(p.call.index, p.Err)
+		}
+	}
+}
