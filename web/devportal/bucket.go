@@ -1,6 +1,9 @@
 package devportal
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // leakyBucket is the portal's request limiter, modelled on Bitrix24's own:
 //
@@ -43,4 +46,15 @@ func (b *leakyBucket) take(now time.Time) bool {
 	}
 	b.level++
 	return true
+}
+
+// roomAt is the first instant, not before the last one the bucket saw, at which a request
+// would be admitted if none came in between. It rounds up to the nanosecond (a thousandth
+// of one is float noise, within epsilon), so that take at that instant finds the room.
+func (b *leakyBucket) roomAt() time.Time {
+	over := b.level + 1 - b.burst
+	if over <= epsilon {
+		return b.last
+	}
+	return b.last.Add(time.Duration(math.Ceil(over/b.rate*float64(time.Second) - 1e-3)))
 }

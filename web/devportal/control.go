@@ -13,6 +13,7 @@ import (
 //	GET  /devportal/state          {"unread":{...},"stats":{...}}
 //	GET  /devportal/events         Server-Sent Events: the messenger list and stats, live
 //	POST /devportal/reset          optional JSON config overrides; resets state
+//	                               ({"otherApp": "1/s"}: another app on the bucket, see OtherApp)
 //	POST /devportal/block          {"method": "im.dialog.unread", "ms": 65000}: that method
 //	                               answers OPERATION_TIME_LIMIT for ms from now (no reset)
 //	POST /devportal/token          optional lifetimeMs; issues {access, refresh, expires, expiresIn}
@@ -27,6 +28,7 @@ type resetRequest struct {
 	Rate              *float64 `json:"rate"`
 	Burst             *int     `json:"burst"`
 	Prefill           *float64 `json:"prefill"`
+	OtherApp          *string  `json:"otherApp"` // ParseOtherApp's grammar: "1.5/s", "10/5s"; "" = none
 	OperatingBudgetMs *int64   `json:"operatingBudgetMs"`
 	OperatingWindowMs *int64   `json:"operatingWindowMs"`
 	CommandCostMs     *int64   `json:"commandCostMs"`
@@ -42,8 +44,15 @@ type resetRequest struct {
 	BlockMs      map[string]int64 `json:"blockMs"`      // method -> ms it answers OPERATION_TIME_LIMIT from the reset
 }
 
-func (rr resetRequest) apply(c Config) Config {
+func (rr resetRequest) apply(c Config) (Config, error) {
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	if rr.OtherApp != nil {
+		o, err := ParseOtherApp(*rr.OtherApp)
+		if err != nil {
+			return c, err
+		}
+		c.OtherApp = o
+	}
 	if rr.Rate != nil {
 		c.Rate = *rr.Rate
 	}
@@ -92,7 +101,7 @@ func (rr resetRequest) apply(c Config) Config {
 			c.Blocks[m] = ms(v)
 		}
 	}
-	return c
+	return c, nil
 }
 
 type stateBody struct {
@@ -133,7 +142,12 @@ func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		p.Reset(rr.apply(p.initial))
+		cfg, err := rr.apply(p.initial)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, &apiError{Code: "BAD_REQUEST", Description: err.Error()})
+			return
+		}
+		p.Reset(cfg)
 		writeJSON(w, http.StatusOK, stateBody{p.Unread(), p.Stats()})
 	case "/devportal/block":
 		if !isPost(w, r) {

@@ -32,6 +32,7 @@ type Config struct {
 	Rate            float64       // bucket drain per second, default 2 (5 on an enterprise License)
 	Burst           int           // bucket size, default 50 (250 on an enterprise License)
 	Prefill         float64       // bucket counter at start (another app already used it)
+	OtherApp        OtherApp      // another app spending the same bucket from the start on; none by default
 	OperatingBudget time.Duration // per-method execution-time budget in OperatingWindow, default 480s
 	OperatingWindow time.Duration // default 10m, in 10 baskets
 	CommandCost     time.Duration // simulated execution time per command; 0 => real measured time
@@ -146,6 +147,12 @@ type Stats struct {
 	MaxPerSecond int `json:"maxPerSecond"` // most /rest/ requests that arrived within any 1-second window
 	AuthInURL    int `json:"authInURL"`    // requests whose URL query carried "auth" (any case)
 	Faults       int `json:"faults"`       // requests answered by an injected fault
+
+	// Config.OtherApp's requests, none of them in the counters above.
+	OtherRequests int `json:"otherRequests"` // requests it sent, refused ones and retries included
+	Other503      int `json:"other503"`      // of which refused by the bucket (bursts only)
+	OtherWaited   int `json:"otherWaited"`   // steady requests that waited for room
+	OtherGaveUp   int `json:"otherGaveUp"`   // burst requests given up after their last refusal
 }
 
 // Token is an access/refresh pair.
@@ -161,7 +168,8 @@ type Portal struct {
 	initial  Config // as given to New; /devportal/reset overrides fields on top of it
 	cfg      Config // effective (defaults applied)
 	bucket   leakyBucket
-	arrivals []time.Time // /rest/ arrivals in the last second, for MaxPerSecond
+	other    otherAppState // plays Config.OtherApp into bucket
+	arrivals []time.Time   // /rest/ arrivals in the last second, for MaxPerSecond
 	op       map[string]*operatingLog
 	blocks   map[string]time.Time // method -> blocked until
 	unread   map[string]int64
@@ -193,7 +201,9 @@ func (p *Portal) Reset(cfg Config) {
 
 func (p *Portal) resetLocked(cfg Config) {
 	p.cfg = cfg.withDefaults()
-	p.bucket = newLeakyBucket(p.cfg.Rate, p.cfg.Burst, p.cfg.Prefill, time.Now())
+	now := time.Now()
+	p.bucket = newLeakyBucket(p.cfg.Rate, p.cfg.Burst, p.cfg.Prefill, now)
+	p.other = newOtherAppState(p.cfg.OtherApp, p.cfg.Rate, now)
 	p.arrivals = nil
 	p.op = map[string]*operatingLog{}
 	p.blocks = map[string]time.Time{}
@@ -207,10 +217,11 @@ func (p *Portal) resetLocked(cfg Config) {
 	p.faults = newFaultState(p.cfg.Faults)
 }
 
-// Stats returns a snapshot of the counters.
+// Stats returns a snapshot of the counters, the other app's up to now.
 func (p *Portal) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.other.advance(&p.bucket, time.Now(), &p.stats)
 	return p.stats
 }
 

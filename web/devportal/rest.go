@@ -153,6 +153,7 @@ func (p *Portal) handleREST(r *http.Request, method string, start time.Time) res
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
+	p.other.advance(&p.bucket, now, &p.stats)
 	if !p.bucket.take(now) {
 		return p.errorAnswer(errQueryLimit)
 	}

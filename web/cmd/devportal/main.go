@@ -71,6 +71,9 @@ flags:
 	rate := fs.Float64("rate", 0, fmt.Sprintf("leaky bucket drain per second (default %v, or %v on an enterprise -license)", devportal.DefaultRate, devportal.EnterpriseRate))
 	burst := fs.Int("burst", 0, fmt.Sprintf("leaky bucket size (default %d, or %d on an enterprise -license)", devportal.DefaultBurst, devportal.EnterpriseBurst))
 	prefill := fs.Float64("prefill", 0, "bucket counter at start")
+	var otherApp devportal.OtherApp
+	fs.Func("other-app", "another app spending the same bucket (same portal and source address) from the start, as a `spec`: N/s is steady at N requests a second (e.g. 1.5/s), N/DURATION is bursts of N at once every DURATION (e.g. 10/5s); its requests are counted apart (otherRequests ... in /devportal/state)",
+		func(v string) (err error) { otherApp, err = devportal.ParseOtherApp(v); return err })
 	tokenLifetime := fs.Duration("token-lifetime", devportal.DefaultTokenLifetime, "access token lifetime")
 	opBudget := fs.Duration("operating-budget", devportal.DefaultOperatingBudget, "per-method operating-time budget in the window")
 	commandCost := fs.Duration("command-cost", 0, "simulated execution time per command (0 = measured)")
@@ -145,6 +148,7 @@ flags:
 		Rate:            *rate,
 		Burst:           *burst,
 		Prefill:         *prefill,
+		OtherApp:        otherApp,
 		OperatingBudget: *opBudget,
 		CommandCost:     *commandCost,
 		TokenLifetime:   *tokenLifetime,

@@ -106,6 +106,18 @@ func TestExecModeBlockAndSelfHostedFlags(t *testing.T) {
 	assert.NotContains(t, stdout.String(), `operating`)
 }
 
+func TestExecModeOtherAppFlag(t *testing.T) {
+	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "-prefill", "40", "-other-app", "10/1h", "--", os.Args[0]}, &stdout, &stderr)
+	assert.Equal(t, 7, code, stderr.String())
+	out := stdout.String()
+	assert.Contains(t, out, `rest 503 {"error":"QUERY_LIMIT_EXCEEDED"`, "the other app's burst filled the bucket")
+	assert.Contains(t, out, `"requests":1,`)
+	assert.Contains(t, out, `"status503":1,`)
+	assert.Contains(t, out, `"otherRequests":10,"other503":0`)
+}
+
 func TestExecModeMissingCommandIs127(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "--", "/nonexistent/command"}, &stdout, &stderr)
@@ -140,6 +152,9 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 	assert.Equal(t, 2, run(context.Background(), []string{"-nope"}, &stdout, &stderr))
 	assert.Equal(t, 2, run(context.Background(), []string{"-block", "im.dialog.unread"}, &stdout, &stderr))
 	assert.Equal(t, 2, run(context.Background(), []string{"-block", "im.dialog.unread=soon"}, &stdout, &stderr))
+	stderr.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"-other-app", "fast"}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "e.g. 1.5/s")
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.

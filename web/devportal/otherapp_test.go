@@ -1,0 +1,242 @@
+package devportal
+
+import (
+	"net/http"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// otherAt is a bucket of 2/s, burst 50, at prefill, with o playing into it from t0: take
+// and stats look at fixed instants, the way a real request and Stats do.
+type otherAt struct {
+	t0    time.Time
+	b     leakyBucket
+	s     otherAppState
+	stats Stats
+}
+
+func newOtherAt(o OtherApp, prefill float64) *otherAt {
+	t0 := time.Unix(1000, 0)
+	return &otherAt{t0: t0, b: newLeakyBucket(2, 50, prefill, t0), s: newOtherAppState(o, 2, t0)}
+}
+
+// take is the app's request at t0+d.
+func (x *otherAt) take(d time.Duration) bool {
+	x.s.advance(&x.b, x.t0.Add(d), &x.stats)
+	return x.b.take(x.t0.Add(d))
+}
+
+func (x *otherAt) at(d time.Duration) Stats {
+	x.s.advance(&x.b, x.t0.Add(d), &x.stats)
+	return x.stats
+}
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+func TestSteadyOtherAppSendsOnTimeWhileThereIsRoom(t *testing.T) {
+	x := newOtherAt(OtherApp{PerSecond: 1}, 0)
+	assert.Equal(t, 1, x.at(0).OtherRequests, "the first is due at the reset")
+	assert.Equal(t, 1, x.at(ms(999)).OtherRequests)
+	assert.Equal(t, 11, x.at(ms(10500)).OtherRequests, "due at 0, 1, ... 10 s")
+	assert.Zero(t, x.at(ms(10500)).OtherWaited)
+	assert.Zero(t, x.at(ms(10500)).Other503, "a steady app is never refused")
+	assert.InDelta(t, 1, x.b.level, 1e-9, "each found the bucket drained: only the last one, at 10 s, is in it")
+	assert.Equal(t, x.t0.Add(10*time.Second), x.b.last)
+}
+
+func TestSteadyOtherAppWaitsForRoomAndTakesItFirst(t *testing.T) {
+	x := newOtherAt(OtherApp{PerSecond: 1}, 50)
+	// The bucket is full: the request due at 0 takes the room that frees at 0.5 s.
+	assert.Zero(t, x.at(ms(499)).OtherRequests)
+	assert.False(t, x.take(ms(499)))
+	assert.Equal(t, 1, x.at(ms(500)).OtherRequests)
+	assert.Equal(t, 1, x.at(ms(500)).OtherWaited)
+	assert.False(t, x.take(ms(500)), "the room at 0.5 s went to the other app")
+	assert.False(t, x.take(ms(1000)), "and the room at 1 s to its request due then")
+	assert.Equal(t, 2, x.at(ms(1000)).OtherRequests)
+	assert.Equal(t, 1, x.at(ms(1000)).OtherWaited, "the one due at 1 s found room on time")
+	assert.False(t, x.take(ms(1250)))
+	assert.True(t, x.take(ms(1500)), "the room at 1.5 s is the app's")
+	assert.False(t, x.take(ms(1750)))
+	assert.False(t, x.take(ms(2000)), "at equal instants the other app's request comes first")
+	assert.True(t, x.take(ms(2500)))
+
+	// From then on the app gets what the other leaves: rate - 1 = one a second.
+	got := 0
+	for d := ms(2750); d <= ms(12500); d += ms(250) {
+		if x.take(d) {
+			got++
+		}
+	}
+	assert.Equal(t, 10, got, "at 3.5, 4.5, ... 12.5 s")
+	assert.Equal(t, 13, x.at(ms(12500)).OtherRequests, "due at 0 ... 12 s")
+}
+
+func TestSteadyOtherAppCatchesUpAfterTheAppFilledTheBucket(t *testing.T) {
+	x := newOtherAt(OtherApp{PerSecond: 1}, 0)
+	x.at(0) // its first request, at the reset
+	for i := range 49 {
+		require.True(t, x.take(0), "request %d", i)
+	}
+	require.False(t, x.take(0))
+	// Its requests due at 1, 2, 3 s each take the room that frees at 0.5, 1, 1.5 ... s
+	// once due: at 1 s and after, one a second, so none waits; the app, asking every
+	// 0.5 s, gets what is left.
+	got := 0
+	for d := ms(500); d <= ms(10000); d += ms(500) {
+		if x.take(d) {
+			got++
+		}
+	}
+	s := x.at(ms(10000))
+	assert.Equal(t, 11, s.OtherRequests)
+	assert.Zero(t, s.OtherWaited)
+	assert.Equal(t, 10, got, "20 rooms in 10 s, 10 of them the other app's")
+}
+
+func TestSteadyOtherAppAtThePlanRateTakesAllTheRoom(t *testing.T) {
+	x := newOtherAt(OtherApp{PerSecond: 3}, 50)
+	for d := ms(1); d <= ms(10001); d += ms(100) {
+		assert.False(t, x.take(d), "at %v", d)
+	}
+	s := x.at(ms(10001))
+	assert.Equal(t, 20, s.OtherRequests, "the drain's 20 rooms in 10 s")
+	assert.Equal(t, 20, s.OtherWaited)
+}
+
+func TestBurstOtherAppSpendsTheBucketAtOnce(t *testing.T) {
+	x := newOtherAt(OtherApp{Burst: 10, Every: 5 * time.Second}, 0)
+	for i := range 40 {
+		require.True(t, x.take(0), "request %d", i)
+	}
+	assert.False(t, x.take(0), "the burst at the reset took 10 of 50")
+	assert.Equal(t, 10, x.at(0).OtherRequests)
+	// At 5 s the bucket has drained 10: the next burst takes all of it.
+	assert.False(t, x.take(ms(5000)))
+	assert.Equal(t, 20, x.at(ms(5000)).OtherRequests)
+	assert.Zero(t, x.at(ms(5000)).Other503)
+	assert.True(t, x.take(ms(5500)))
+}
+
+func TestBurstOtherAppRetriesRefusedRequestsLikeTheSDK(t *testing.T) {
+	x := newOtherAt(OtherApp{Burst: 10, Every: 10 * time.Second}, 45)
+	s := x.at(0)
+	assert.Equal(t, 10, s.OtherRequests)
+	assert.Equal(t, 5, s.Other503, "room for 5 of 10")
+	// The 5 refused retry after 1/rate + 1 s = 1.5 s: the bucket has drained 3.
+	assert.Equal(t, 10, x.at(ms(1499)).OtherRequests)
+	s = x.at(ms(1500))
+	assert.Equal(t, 15, s.OtherRequests)
+	assert.Equal(t, 7, s.Other503)
+	// The 2 refused again retry 1.5 s × 1.5 later, at 3.75 s, and find room.
+	assert.Equal(t, 15, x.at(ms(3749)).OtherRequests)
+	s = x.at(ms(3750))
+	assert.Equal(t, 17, s.OtherRequests)
+	assert.Equal(t, 7, s.Other503)
+	assert.Zero(t, s.OtherGaveUp)
+	assert.InDelta(t, 47.5, x.b.level, 1e-9)
+}
+
+func TestBurstOtherAppGivesUpAfterThreeRefusals(t *testing.T) {
+	x := newOtherAt(OtherApp{Burst: 10, Every: 10 * time.Second}, 50)
+	assert.Equal(t, 10, x.at(0).Other503)
+	s := x.at(ms(1500)) // 3 rooms drained
+	assert.Equal(t, 20, s.OtherRequests)
+	assert.Equal(t, 17, s.Other503)
+	s = x.at(ms(3750)) // 4.5 drained: 4 rooms, 3 refused a third time
+	assert.Equal(t, 27, s.OtherRequests)
+	assert.Equal(t, 20, s.Other503)
+	assert.Equal(t, 3, s.OtherGaveUp)
+	assert.Equal(t, s, x.at(ms(9999)), "nothing is left to retry")
+}
+
+func TestRoomAtIsWhenTakeSucceeds(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b := newLeakyBucket(3, 50, 50, t0)
+	at := b.roomAt()
+	assert.Equal(t, t0.Add(333333334), at, "1/3 s, rounded up")
+	probe := b
+	assert.False(t, probe.take(at.Add(-10*time.Nanosecond)))
+	assert.True(t, b.take(at))
+	b = newLeakyBucket(3, 50, 10, t0)
+	assert.Equal(t, t0, b.roomAt(), "room now")
+}
+
+func TestParseOtherApp(t *testing.T) {
+	for spec, want := range map[string]OtherApp{
+		"1.5/s":   {PerSecond: 1.5},
+		" 1/s ":   {PerSecond: 1},
+		"10/5s":   {Burst: 10, Every: 5 * time.Second},
+		"2/1s":    {Burst: 2, Every: time.Second},
+		"3/500ms": {Burst: 3, Every: 500 * time.Millisecond},
+		"":        {},
+		"off":     {},
+	} {
+		got, err := ParseOtherApp(spec)
+		require.NoError(t, err, spec)
+		assert.Equal(t, want, got, spec)
+	}
+	for _, spec := range []string{"1", "x/s", "0/s", "-1/s", "1/x", "1.5/5s", "0/5s", "10/10ms", "2000/s", "5000/10s", "NaN/s", "Inf/s"} {
+		_, err := ParseOtherApp(spec)
+		assert.Error(t, err, spec)
+	}
+	_, err := ParseOtherApp("1")
+	assert.ErrorContains(t, err, "e.g. 1.5/s")
+	assert.Equal(t, "1.5/s", OtherApp{PerSecond: 1.5}.String())
+	assert.Equal(t, "10/5s", OtherApp{Burst: 10, Every: 5 * time.Second}.String())
+	assert.InDelta(t, 2, OtherApp{Burst: 10, Every: 5 * time.Second}.MeanRate(), 1e-12)
+}
+
+func TestInvalidOtherAppIsNotPlayed(t *testing.T) {
+	x := newOtherAt(OtherApp{Burst: 10}, 0) // no Every: it would never end
+	assert.Zero(t, x.at(time.Hour).OtherRequests)
+}
+
+func TestPortalCountsTheOtherAppApart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Config{OtherApp: OtherApp{PerSecond: 1}, Prefill: 50})
+		ok := 0
+		for range 41 { // every 0.25 s for 10 s
+			if f.mark("chat1", "1").Code == http.StatusOK {
+				ok++
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		s := f.p.Stats()
+		assert.Equal(t, 41, s.Requests, "the app's requests only")
+		assert.Equal(t, 41-ok, s.Status503, "the app's 503s only")
+		assert.Equal(t, 9, ok, "at 1.5, 2.5, ... 9.5 s")
+		assert.Equal(t, 11, s.OtherRequests, "due at 0 ... 10 s")
+		assert.Zero(t, s.Other503)
+		assert.Equal(t, 4, s.MaxPerSecond, "the app's arrivals, 4 a second")
+	})
+}
+
+func TestResetEndpointTakesTheOtherApp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Config{})
+		w := f.do(http.MethodPost, "/devportal/reset", "application/json", `{"otherApp":"10/5s","prefill":40}`)
+		require.Equal(t, http.StatusOK, w.Code)
+		assert.Equal(t, OtherApp{Burst: 10, Every: 5 * time.Second}, f.p.config().OtherApp)
+		requireLimited(t, f)
+		stats := decode(t, f.do(http.MethodGet, "/devportal/state", "", ""))["stats"].(map[string]any)
+		assert.Equal(t, 10.0, stats["otherRequests"])
+		assert.Equal(t, 1.0, stats["status503"])
+
+		w = f.do(http.MethodPost, "/devportal/reset", "application/json", `{"otherApp":"fast"}`)
+		assert.Equal(t, http.StatusBadRequest, w.Code)
+		assert.Contains(t, w.Body.String(), "e.g. 10/5s")
+		assert.Equal(t, OtherApp{Burst: 10, Every: 5 * time.Second}, f.p.config().OtherApp, "a refused reset changes nothing")
+
+		// absent keeps the start-up configuration, "" turns it off
+		require.Equal(t, http.StatusOK, f.do(http.MethodPost, "/devportal/reset", "", "").Code)
+		assert.Zero(t, f.p.config().OtherApp)
+		f.do(http.MethodPost, "/devportal/reset", "application/json", `{"otherApp":"1/s"}`)
+		f.do(http.MethodPost, "/devportal/reset", "application/json", `{"otherApp":""}`)
+		assert.Zero(t, f.p.Stats().OtherRequests)
+	})
+}
