@@ -63,6 +63,7 @@ type jobRun struct {
 	requests int
 	s503     int
 	api      string
+	server   devportal.Stats // what the emulator counted, the other app's requests too
 }
 
 type bulkResult struct {
@@ -170,7 +171,7 @@ func (b *bench) bulk(ctx context.Context, j bulkJob) (jobRun, error) {
 		r.wall = time.Duration(last * float64(time.Millisecond))
 	}
 	st := b.portal.Stats()
-	r.requests, r.s503 = st.Requests, st.Status503
+	r.requests, r.s503, r.server = st.Requests, st.Status503, st
 	return r, nil
 }
 
@@ -442,13 +443,26 @@ func parseSelection(s string) selection {
 // has says whether part or workload k was picked; no -only picks everything.
 func (s selection) has(k string) bool { return s == nil || s[k] }
 
-// anyWorkload says whether a workload (1..9) was picked.
+// anyWorkload says whether a workload of part 4 (1..9) was picked.
 func (s selection) anyWorkload() bool {
 	if s == nil {
 		return true
 	}
 	for i := 1; i <= 9; i++ {
 		if s[strconv.Itoa(i)] {
+			return true
+		}
+	}
+	return false
+}
+
+// anyShared says whether a row of part 5 (10..15, or "shared") was picked.
+func (s selection) anyShared() bool {
+	if s == nil || s["shared"] {
+		return true
+	}
+	for _, c := range sharedCases {
+		if s[c.id] {
 			return true
 		}
 	}
