@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,20 +18,24 @@ import (
 // apart (Stats.OtherRequests ...), so that Stats.Requests and Stats.Status503 stay the
 // app's own. Two shapes, from the reset on (New or Reset is the instant 0):
 //
-//   - Steady, PerSecond > 0: request k is due at k/PerSecond. It takes room at the first
-//     instant, at or after it is due, at which the bucket has room for one request, and is
-//     never refused: it waits (an app paced by a limiter that knows the room). A request
-//     that has waited is counted in OtherWaited. So while PerSecond is below the plan's
-//     rate the other app spends exactly PerSecond of the drain, and leaves the app under
-//     test rate − PerSecond; at or above the plan's rate it takes all the room there is.
-//   - Bursts, Burst > 0 and Every > 0: Burst requests at once at instant 0 and every Every
-//     after. Each is admitted if the bucket has room at that instant, else refused like
-//     any request (503, the counter unchanged; counted in Other503) and retried the way
-//     the official SDK retries QUERY_LIMIT_EXCEEDED by default (b24jssdk 2.2.0,
-//     RestrictionManager.handleError and RateLimiter.handleExceeded: after the k-th
-//     refusal, k from 0, it waits (1/rate + 1 s) × 1.5^k; three attempts in all), and
-//     given up after its third refusal (OtherGaveUp).
+//   - Steady, PerSecond > 0: request k (k from 1) is due at k/PerSecond. It takes room at
+//     the first instant, at or after it is due, at which the bucket has room for one
+//     request, and is never refused: it waits (an app paced by a limiter that knows the
+//     room). A request that has waited is counted in OtherWaited. So while PerSecond is
+//     below the plan's rate the other app spends exactly PerSecond of the drain, and leaves
+//     the app under test rate − PerSecond; at or above the plan's rate it takes all the
+//     room there is.
+//   - Bursts, Burst > 0 and Every > 0: Burst requests at once at Every, 2 × Every, ...
+//     Each is admitted if the bucket has room at that instant, else refused like any
+//     request (503, the counter unchanged; counted in Other503) and sent again after
+//     1/rate + 1 s, the official SDK's first wait after QUERY_LIMIT_EXCEEDED (b24jssdk
+//     2.2.0, RateLimiter.handleExceeded), until it is admitted or has been refused
+//     otherAppAttempts times (then OtherGaveUp). The SDK itself grows the wait 1.5× and
+//     gives up after three attempts; this app keeps at it longer, so that over a run it
+//     spends its Burst/Every on average as the steady one does (what the bench's ideal
+//     assumes), unless the app under test leaves it no room for that long.
 //
+// Neither sends anything at the instant 0, so the room free at the reset is the app's.
 // Both may be set; ParseOtherApp gives one or the other. At equal instants the other
 // app's requests come before the app's (they were due first).
 type OtherApp struct {
@@ -49,9 +52,9 @@ const (
 	minOtherEvery     = 100 * time.Millisecond
 )
 
-// otherAppAttempts is how many times a refused burst request is sent in all (the SDK's
-// default maxRetries).
-const otherAppAttempts = 3
+// otherAppAttempts is how many times a refused burst request is sent in all: about 15 s
+// of trying at 2/s.
+const otherAppAttempts = 10
 
 // IsZero reports whether there is no other app.
 func (o OtherApp) IsZero() bool { return o.PerSecond == 0 && o.Burst == 0 }
@@ -135,11 +138,11 @@ func ParseOtherApp(spec string) (OtherApp, error) {
 // steady request compute the instant the room it needs appears (leakyBucket.roomAt).
 type otherAppState struct {
 	cfg     OtherApp
-	rate    float64   // the plan's rate, for the retry waits
-	start   time.Time // instant 0
-	sent    int       // steady requests admitted so far; the next is due at start + sent/PerSecond
-	bursts  int       // bursts sent so far; the next is at start + bursts × Every
-	retries []otherRetry
+	rate    float64      // the plan's rate, for the retry waits
+	start   time.Time    // instant 0
+	sent    int          // steady requests admitted so far; the next is due at start + (sent+1)/PerSecond
+	bursts  int          // bursts sent so far; the next is at start + (bursts+1) × Every
+	retries []otherRetry // in the order of their instants (the wait is always the same)
 }
 
 // otherRetry is a refused burst request waiting to be sent again.
@@ -166,12 +169,12 @@ func (s *otherAppState) advance(b *leakyBucket, now time.Time, st *Stats) {
 		var steadyAt, steadyDue, burstAt, retryAt time.Time
 		next := time.Time{}
 		if s.cfg.PerSecond > 0 {
-			steadyDue = s.start.Add(time.Duration(float64(s.sent) / s.cfg.PerSecond * float64(time.Second)))
+			steadyDue = s.start.Add(time.Duration(float64(s.sent+1) / s.cfg.PerSecond * float64(time.Second)))
 			steadyAt = latest(steadyDue, b.roomAt())
 			next = steadyAt
 		}
 		if s.cfg.Burst > 0 {
-			burstAt = s.start.Add(time.Duration(s.bursts) * s.cfg.Every)
+			burstAt = s.start.Add(time.Duration(s.bursts+1) * s.cfg.Every)
 			if next.IsZero() || burstAt.Before(next) {
 				next = burstAt
 			}
@@ -221,15 +224,8 @@ func (s *otherAppState) attempt(b *leakyBucket, at time.Time, attempts int, st *
 		st.OtherGaveUp++
 		return
 	}
-	wait := (1/s.rate + 1) * math.Pow(1.5, float64(attempts))
-	r := otherRetry{at: at.Add(time.Duration(wait * float64(time.Second))), attempts: attempts + 1}
-	i, _ := slices.BinarySearchFunc(s.retries, r.at, func(e otherRetry, t time.Time) int {
-		if e.at.After(t) {
-			return 1
-		}
-		return -1 // equal instants keep their order: the new one goes after
-	})
-	s.retries = slices.Insert(s.retries, i, r)
+	wait := time.Duration((1/s.rate + 1) * float64(time.Second))
+	s.retries = append(s.retries, otherRetry{at: at.Add(wait), attempts: attempts + 1})
 }
 
 func latest(a, b time.Time) time.Time {

@@ -39,9 +39,10 @@ func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 
 func TestSteadyOtherAppSendsOnTimeWhileThereIsRoom(t *testing.T) {
 	x := newOtherAt(OtherApp{PerSecond: 1}, 0)
-	assert.Equal(t, 1, x.at(0).OtherRequests, "the first is due at the reset")
-	assert.Equal(t, 1, x.at(ms(999)).OtherRequests)
-	assert.Equal(t, 11, x.at(ms(10500)).OtherRequests, "due at 0, 1, ... 10 s")
+	assert.Zero(t, x.at(0).OtherRequests, "nothing at the reset: its room is the app's")
+	assert.Zero(t, x.at(ms(999)).OtherRequests)
+	assert.Equal(t, 1, x.at(ms(1000)).OtherRequests)
+	assert.Equal(t, 10, x.at(ms(10500)).OtherRequests, "due at 1, 2, ... 10 s")
 	assert.Zero(t, x.at(ms(10500)).OtherWaited)
 	assert.Zero(t, x.at(ms(10500)).Other503, "a steady app is never refused")
 	assert.InDelta(t, 1, x.b.level, 1e-9, "each found the bucket drained: only the last one, at 10 s, is in it")
@@ -49,43 +50,43 @@ func TestSteadyOtherAppSendsOnTimeWhileThereIsRoom(t *testing.T) {
 }
 
 func TestSteadyOtherAppWaitsForRoomAndTakesItFirst(t *testing.T) {
-	x := newOtherAt(OtherApp{PerSecond: 1}, 50)
-	// The bucket is full: the request due at 0 takes the room that frees at 0.5 s.
-	assert.Zero(t, x.at(ms(499)).OtherRequests)
-	assert.False(t, x.take(ms(499)))
-	assert.Equal(t, 1, x.at(ms(500)).OtherRequests)
-	assert.Equal(t, 1, x.at(ms(500)).OtherWaited)
-	assert.False(t, x.take(ms(500)), "the room at 0.5 s went to the other app")
-	assert.False(t, x.take(ms(1000)), "and the room at 1 s to its request due then")
-	assert.Equal(t, 2, x.at(ms(1000)).OtherRequests)
-	assert.Equal(t, 1, x.at(ms(1000)).OtherWaited, "the one due at 1 s found room on time")
-	assert.False(t, x.take(ms(1250)))
-	assert.True(t, x.take(ms(1500)), "the room at 1.5 s is the app's")
-	assert.False(t, x.take(ms(1750)))
-	assert.False(t, x.take(ms(2000)), "at equal instants the other app's request comes first")
-	assert.True(t, x.take(ms(2500)))
+	x := newOtherAt(OtherApp{PerSecond: 1}, 49.5)
+	// The app takes the last room before the other's request is due at 1 s: that one
+	// waits for the room that frees at 1.25 s.
+	assert.True(t, x.take(ms(750)))
+	assert.True(t, x.take(ms(750)))
+	assert.False(t, x.take(ms(750)))
+	assert.Zero(t, x.at(ms(1249)).OtherRequests)
+	s := x.at(ms(1250))
+	assert.Equal(t, 1, s.OtherRequests)
+	assert.Equal(t, 1, s.OtherWaited)
+	assert.False(t, x.take(ms(1250)), "at equal instants the other app's request comes first")
+	assert.False(t, x.take(ms(1500)))
+	assert.True(t, x.take(ms(1750)), "the room at 1.75 s is the app's")
+	assert.Equal(t, 2, x.at(ms(2250)).OtherWaited, "the one due at 2 s waited too")
+	assert.False(t, x.take(ms(2250)))
 
-	// From then on the app gets what the other leaves: rate - 1 = one a second.
+	// From then on the app, asking every 0.25 s, gets what the other leaves: one a second.
 	got := 0
-	for d := ms(2750); d <= ms(12500); d += ms(250) {
+	for d := ms(2500); d <= ms(12250); d += ms(250) {
 		if x.take(d) {
 			got++
 		}
 	}
-	assert.Equal(t, 10, got, "at 3.5, 4.5, ... 12.5 s")
-	assert.Equal(t, 13, x.at(ms(12500)).OtherRequests, "due at 0 ... 12 s")
+	assert.Equal(t, 10, got, "at 2.75, 3.75, ... 11.75 s")
+	s = x.at(ms(12250))
+	assert.Equal(t, 12, s.OtherRequests, "due at 1 ... 12 s")
+	assert.Equal(t, 12, s.OtherWaited)
 }
 
-func TestSteadyOtherAppCatchesUpAfterTheAppFilledTheBucket(t *testing.T) {
+func TestSteadyOtherAppAndTheAppShareTheDrain(t *testing.T) {
 	x := newOtherAt(OtherApp{PerSecond: 1}, 0)
-	x.at(0) // its first request, at the reset
-	for i := range 49 {
+	for i := range 50 {
 		require.True(t, x.take(0), "request %d", i)
 	}
 	require.False(t, x.take(0))
-	// Its requests due at 1, 2, 3 s each take the room that frees at 0.5, 1, 1.5 ... s
-	// once due: at 1 s and after, one a second, so none waits; the app, asking every
-	// 0.5 s, gets what is left.
+	// The app asks every 0.5 s; a room frees every 0.5 s, and the other app's
+	// request due at each whole second takes that one.
 	got := 0
 	for d := ms(500); d <= ms(10000); d += ms(500) {
 		if x.take(d) {
@@ -93,9 +94,9 @@ func TestSteadyOtherAppCatchesUpAfterTheAppFilledTheBucket(t *testing.T) {
 		}
 	}
 	s := x.at(ms(10000))
-	assert.Equal(t, 11, s.OtherRequests)
+	assert.Equal(t, 10, got, "at 0.5, 1.5, ... 9.5 s")
+	assert.Equal(t, 10, s.OtherRequests)
 	assert.Zero(t, s.OtherWaited)
-	assert.Equal(t, 10, got, "20 rooms in 10 s, 10 of them the other app's")
 }
 
 func TestSteadyOtherAppAtThePlanRateTakesAllTheRoom(t *testing.T) {
@@ -110,48 +111,55 @@ func TestSteadyOtherAppAtThePlanRateTakesAllTheRoom(t *testing.T) {
 
 func TestBurstOtherAppSpendsTheBucketAtOnce(t *testing.T) {
 	x := newOtherAt(OtherApp{Burst: 10, Every: 5 * time.Second}, 0)
-	for i := range 40 {
-		require.True(t, x.take(0), "request %d", i)
+	for i := range 50 {
+		require.True(t, x.take(0), "request %d: nothing at the reset", i)
 	}
-	assert.False(t, x.take(0), "the burst at the reset took 10 of 50")
-	assert.Equal(t, 10, x.at(0).OtherRequests)
-	// At 5 s the bucket has drained 10: the next burst takes all of it.
+	assert.False(t, x.take(0))
+	assert.Zero(t, x.at(ms(4999)).OtherRequests)
+	// At 5 s the bucket has drained 10: the burst takes all of it.
 	assert.False(t, x.take(ms(5000)))
-	assert.Equal(t, 20, x.at(ms(5000)).OtherRequests)
-	assert.Zero(t, x.at(ms(5000)).Other503)
-	assert.True(t, x.take(ms(5500)))
-}
-
-func TestBurstOtherAppRetriesRefusedRequestsLikeTheSDK(t *testing.T) {
-	x := newOtherAt(OtherApp{Burst: 10, Every: 10 * time.Second}, 45)
-	s := x.at(0)
+	s := x.at(ms(5000))
 	assert.Equal(t, 10, s.OtherRequests)
-	assert.Equal(t, 5, s.Other503, "room for 5 of 10")
-	// The 5 refused retry after 1/rate + 1 s = 1.5 s: the bucket has drained 3.
-	assert.Equal(t, 10, x.at(ms(1499)).OtherRequests)
-	s = x.at(ms(1500))
-	assert.Equal(t, 15, s.OtherRequests)
-	assert.Equal(t, 7, s.Other503)
-	// The 2 refused again retry 1.5 s × 1.5 later, at 3.75 s, and find room.
-	assert.Equal(t, 15, x.at(ms(3749)).OtherRequests)
-	s = x.at(ms(3750))
-	assert.Equal(t, 17, s.OtherRequests)
-	assert.Equal(t, 7, s.Other503)
-	assert.Zero(t, s.OtherGaveUp)
-	assert.InDelta(t, 47.5, x.b.level, 1e-9)
+	assert.Zero(t, s.Other503)
+	assert.True(t, x.take(ms(5500)))
+	assert.Equal(t, 20, x.at(ms(10000)).OtherRequests, "the next at 10 s")
 }
 
-func TestBurstOtherAppGivesUpAfterThreeRefusals(t *testing.T) {
-	x := newOtherAt(OtherApp{Burst: 10, Every: 10 * time.Second}, 50)
-	assert.Equal(t, 10, x.at(0).Other503)
-	s := x.at(ms(1500)) // 3 rooms drained
+func TestBurstOtherAppRetriesRefusedRequests(t *testing.T) {
+	x := newOtherAt(OtherApp{Burst: 10, Every: 10 * time.Second}, 0)
+	for range 50 {
+		require.True(t, x.take(ms(9900)))
+	}
+	s := x.at(ms(10000))
+	assert.Equal(t, 10, s.OtherRequests)
+	assert.Equal(t, 10, s.Other503, "the app filled the bucket 0.1 s before")
+	// Refused ones go again after 1/rate + 1 s = 1.5 s: 3 rooms have freed each time.
+	assert.Equal(t, 10, x.at(ms(11499)).OtherRequests)
+	s = x.at(ms(11500))
 	assert.Equal(t, 20, s.OtherRequests)
 	assert.Equal(t, 17, s.Other503)
-	s = x.at(ms(3750)) // 4.5 drained: 4 rooms, 3 refused a third time
+	s = x.at(ms(13000))
 	assert.Equal(t, 27, s.OtherRequests)
-	assert.Equal(t, 20, s.Other503)
-	assert.Equal(t, 3, s.OtherGaveUp)
-	assert.Equal(t, s, x.at(ms(9999)), "nothing is left to retry")
+	assert.Equal(t, 21, s.Other503)
+	s = x.at(ms(16000)) // 3 of 4 at 14.5 s, the last at 16 s
+	assert.Equal(t, 32, s.OtherRequests)
+	assert.Equal(t, 22, s.Other503)
+	assert.Zero(t, s.OtherGaveUp)
+	assert.InDelta(t, 47.8, x.b.level, 1e-9)
+	assert.Equal(t, s, x.at(ms(19999)), "nothing is left to retry")
+}
+
+func TestBurstOtherAppGivesUpAfterTenRefusals(t *testing.T) {
+	// A steady app at the plan's rate takes every room as it frees, at each half second;
+	// one burst request at 100.25 s and its retries every 1.5 s fall between them.
+	x := newOtherAt(OtherApp{PerSecond: 2, Burst: 1, Every: 100250 * time.Millisecond}, 50)
+	s := x.at(ms(113700))
+	assert.Equal(t, 9, s.Other503)
+	assert.Zero(t, s.OtherGaveUp)
+	s = x.at(ms(113750))
+	assert.Equal(t, 10, s.Other503)
+	assert.Equal(t, 1, s.OtherGaveUp)
+	assert.Equal(t, 10, x.at(ms(200000)).Other503, "nothing more until the next burst")
 }
 
 func TestRoomAtIsWhenTakeSucceeds(t *testing.T) {
@@ -209,8 +217,8 @@ func TestPortalCountsTheOtherAppApart(t *testing.T) {
 		s := f.p.Stats()
 		assert.Equal(t, 41, s.Requests, "the app's requests only")
 		assert.Equal(t, 41-ok, s.Status503, "the app's 503s only")
-		assert.Equal(t, 9, ok, "at 1.5, 2.5, ... 9.5 s")
-		assert.Equal(t, 11, s.OtherRequests, "due at 0 ... 10 s")
+		assert.Equal(t, 10, ok, "at 0.5, 1.5, ... 9.5 s")
+		assert.Equal(t, 10, s.OtherRequests, "due at 1 ... 10 s")
 		assert.Zero(t, s.Other503)
 		assert.Equal(t, 4, s.MaxPerSecond, "the app's arrivals, 4 a second")
 	})
@@ -219,9 +227,10 @@ func TestPortalCountsTheOtherAppApart(t *testing.T) {
 func TestResetEndpointTakesTheOtherApp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFixture(t, Config{})
-		w := f.do(http.MethodPost, "/devportal/reset", "application/json", `{"otherApp":"10/5s","prefill":40}`)
+		w := f.do(http.MethodPost, "/devportal/reset", "application/json", `{"otherApp":"10/5s","prefill":50}`)
 		require.Equal(t, http.StatusOK, w.Code)
 		assert.Equal(t, OtherApp{Burst: 10, Every: 5 * time.Second}, f.p.config().OtherApp)
+		time.Sleep(5 * time.Second) // 10 drained, and the burst takes them
 		requireLimited(t, f)
 		stats := decode(t, f.do(http.MethodGet, "/devportal/state", "", ""))["stats"].(map[string]any)
 		assert.Equal(t, 10.0, stats["otherRequests"])

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -106,16 +107,36 @@ func TestExecModeBlockAndSelfHostedFlags(t *testing.T) {
 	assert.NotContains(t, stdout.String(), `operating`)
 }
 
-func TestExecModeOtherAppFlag(t *testing.T) {
-	t.Setenv("DEVPORTAL_TEST_CHILD", "1")
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-portal", "127.0.0.1:0", "-app", "127.0.0.1:0", "-prefill", "40", "-other-app", "10/1h", "--", os.Args[0]}, &stdout, &stderr)
-	assert.Equal(t, 7, code, stderr.String())
-	out := stdout.String()
-	assert.Contains(t, out, `rest 503 {"error":"QUERY_LIMIT_EXCEEDED"`, "the other app's burst filled the bucket")
-	assert.Contains(t, out, `"requests":1,`)
-	assert.Contains(t, out, `"status503":1,`)
-	assert.Contains(t, out, `"otherRequests":10,"other503":0`)
+func TestOtherAppFlagSpendsTheBucket(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"-portal", "127.0.0.1:0", "-app", "localhost:0", "-prefill", "50", "-other-app", "10/1s"}, &stdout, &stderr)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "open http://127.0.0.1:") }, 5*time.Second, 10*time.Millisecond)
+	line := stdout.String()
+	portal := line[strings.Index(line, "portal ")+7:]
+	portal = portal[:strings.IndexByte(portal, ' ')]
+	time.Sleep(1200 * time.Millisecond) // the first burst is at 1 s
+	resp, err := http.PostForm(portal+"/rest/im.dialog.unread", url.Values{"DIALOG_ID": {"chat1"}, "MESSAGE_ID": {"1"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "a full bucket, and a burst of 10 at 1 s took the 2 rooms drained by then")
+	resp, err = http.Get(portal + "/devportal/state")
+	require.NoError(t, err)
+	var state struct {
+		Stats map[string]int `json:"stats"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&state))
+	resp.Body.Close()
+	assert.Equal(t, 1, state.Stats["requests"])
+	assert.Equal(t, 1, state.Stats["status503"])
+	assert.GreaterOrEqual(t, state.Stats["otherRequests"], 10)
+	assert.GreaterOrEqual(t, state.Stats["other503"], 8)
+	cancel()
+	assert.Equal(t, 0, <-done)
 }
 
 func TestExecModeMissingCommandIs127(t *testing.T) {
