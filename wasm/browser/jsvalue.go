@@ -4,7 +4,6 @@ package browser
 
 import (
 	"errors"
-	"strings"
 	"syscall/js"
 	"time"
 
@@ -167,26 +166,31 @@ func argList(v js.Value) []unread.Arg {
 	}
 	text := v.String()
 	var out []unread.Arg
-	for {
-		item, rest, more := strings.Cut(text, "\x00")
-		switch {
-		case strings.HasPrefix(item, "s"):
-			out = append(out, unread.String(item[1:]))
-		case strings.HasPrefix(item, "n"):
+	for start, i := 0, 0; i <= len(text); i++ {
+		if i < len(text) && text[i] != 0 {
+			continue
+		}
+		out = append(out, packedArg(text[start:i]))
+		start = i + 1
+	}
+	return out
+}
+
+// packedArg reads one element of a packed list.
+func packedArg(item string) unread.Arg {
+	if item != "" {
+		switch item[0] {
+		case 's':
+			return unread.String(item[1:])
+		case 'n':
 			n, ok := unread.ParseNumber(item[1:])
 			if !ok {
 				panic("packed arguments: " + item[1:] + " is not a number")
 			}
-			out = append(out, unread.Number(n))
-		default:
-			panic("packed arguments: an element of unknown type")
+			return unread.Number(n)
 		}
-		if !more {
-			break
-		}
-		text = rest
 	}
-	return out
+	panic("packed arguments: an element of unknown type")
 }
 
 // toArg reduces a JavaScript argument to what the core's checks need.

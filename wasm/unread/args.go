@@ -1,10 +1,6 @@
 package unread
 
-import (
-	"strconv"
-	"strings"
-	"unicode/utf8"
-)
+import "strconv"
 
 // Arg is one argument as page JavaScript passed it, reduced to what the
 // checks need. Type is JavaScript's name for the value's kind: "string",
@@ -49,7 +45,7 @@ func ParseDialogID(a Arg) (DialogID, *Error) {
 		s := lowerASCII(a.Str)
 		digits := s
 		for _, prefix := range []string{"chat", "sg", "crm"} {
-			if strings.HasPrefix(s, prefix) {
+			if hasPrefix(s, prefix) {
 				digits = s[len(prefix):]
 				break
 			}
@@ -103,76 +99,6 @@ func ParseMessageID(a Arg) (MessageID, *Error) {
 
 func isSafePositiveInteger(f float64) bool {
 	return f >= 1 && f <= maxSafeInteger && f == float64(int64(f))
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// quote shows a caller's string in a description: in double quotes, cut
-// short, with quotes, backslashes, control characters and invalid UTF-8
-// escaped. (strconv.Quote does the same with Unicode's tables, which cost
-// the module kilobytes for a description.)
-func quote(s string) string {
-	const most = 40
-	cut := len(s) > most
-	if cut {
-		n := most
-		for n > 0 && s[n]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-			n--
-		}
-		s = s[:n]
-	}
-	const hex = "0123456789abcdef"
-	b := make([]byte, 0, len(s)+5)
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
-			} else {
-				b = append(b, s[i:i+size]...)
-			}
-			i += size
-			continue
-		}
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < ' ' || c == 0x7f:
-			b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
-		default:
-			b = append(b, c)
-		}
-		i++
-	}
-	b = append(b, '"')
-	if cut {
-		b = append(b, "..."...)
-	}
-	return string(b)
-}
-
-// lowerASCII lowers A-Z only: every valid dialog id and host is ASCII, and
-// strings.ToLower would bring Unicode's case tables into the module.
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // formatNumber writes f as people read it: whole numbers below 1e15 in

@@ -2,9 +2,7 @@ package unread
 
 import (
 	"errors"
-	"math"
 	"strconv"
-	"unicode/utf8"
 )
 
 // ParseJSON reads a JSON text into the shapes the browser's JSON.parse
@@ -170,138 +168,6 @@ func (p *jsonParser) next(end byte) (more bool, err error) {
 	return false, p.fail("expected ',' or '" + string(rune(end)) + "'")
 }
 
-// number takes the JSON number grammar exactly (no leading zeros, no '+',
-// digits after '.' and 'e'), then converts it as JSON.parse does.
-func (p *jsonParser) number() (any, error) {
-	start := p.i
-	if p.s[p.i] == '-' {
-		p.i++
-	}
-	switch {
-	case p.i < len(p.s) && p.s[p.i] == '0':
-		p.i++
-	case p.digits() == 0:
-		return nil, p.fail("bad number")
-	}
-	if p.i < len(p.s) && p.s[p.i] == '.' {
-		p.i++
-		if p.digits() == 0 {
-			return nil, p.fail("bad number")
-		}
-	}
-	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
-		p.i++
-		if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
-			p.i++
-		}
-		if p.digits() == 0 {
-			return nil, p.fail("bad number")
-		}
-	}
-	f, _ := numberValue(p.s[start:p.i])
-	return f, nil
-}
-
-// ParseNumber reads a JSON number, as numberValue converts it.
-func ParseNumber(text string) (float64, bool) {
-	p := jsonParser{s: text}
-	if text == "" || !(text[0] == '-' || text[0] >= '0' && text[0] <= '9') {
-		return 0, false
-	}
-	v, err := p.number()
-	if err != nil || p.i != len(text) {
-		return 0, false
-	}
-	return v.(float64), true
-}
-
-// pow10 are the powers of ten a float64 holds exactly.
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// numberValue converts a text in the JSON number grammar. It is exact
-// (rounded as JSON.parse rounds) when the significant digits fit in 2^53
-// and the power of ten is within 10^±22 (one IEEE operation on two exact
-// values), which holds for every number a portal sends: ids, counts, Unix
-// times with microseconds. Beyond that it is within a few units in the
-// last place, and exact says false. strconv.ParseFloat is exact everywhere
-// but costs the module its tables and its error type's quoting.
-func numberValue(s string) (f float64, exact bool) {
-	i, neg := 0, false
-	if s[0] == '-' {
-		neg, i = true, 1
-	}
-	var mant uint64
-	digits, exp, dropped := 0, 0, false
-	take := func(d byte, fraction bool) {
-		switch {
-		case digits < 19:
-			mant = mant*10 + uint64(d-'0')
-			if mant != 0 {
-				digits++
-			}
-			if fraction {
-				exp--
-			}
-		case !fraction:
-			exp++ // an integer digit past the 19th: a power of ten more
-			dropped = dropped || d != '0'
-		default:
-			dropped = dropped || d != '0'
-		}
-	}
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		take(s[i], false)
-	}
-	if i < len(s) && s[i] == '.' {
-		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-			take(s[i], true)
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		eneg := false
-		if s[i] == '+' || s[i] == '-' {
-			eneg, i = s[i] == '-', i+1
-		}
-		e := 0
-		for ; i < len(s); i++ {
-			if e < 100000 {
-				e = e*10 + int(s[i]-'0')
-			}
-		}
-		if eneg {
-			e = -e
-		}
-		exp += e
-	}
-	f = float64(mant)
-	exact = mant == 0 || !dropped && mant <= 1<<53 && exp >= -22 && exp <= 22
-	for mant != 0 && exp > 0 && !math.IsInf(f, 0) {
-		step := min(exp, 22)
-		f *= pow10[step]
-		exp -= step
-	}
-	for mant != 0 && exp < 0 && f != 0 {
-		step := min(-exp, 22)
-		f /= pow10[step]
-		exp += step
-	}
-	if neg {
-		f = -f
-	}
-	return f, exact
-}
-
-func (p *jsonParser) digits() int {
-	n := 0
-	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
-		p.i++
-		n++
-	}
-	return n
-}
-
 // string reads a quoted string. Text without escapes is sliced, not
 // copied; a lone surrogate escape becomes U+FFFD, as the browser's
 // TextEncoder makes it on the way into Go.
@@ -365,14 +231,14 @@ func (p *jsonParser) escaped(start int) (string, error) {
 			}
 			if 0xD800 <= r && r < 0xE000 { // a surrogate (unicode/utf16 would cost the module its tables)
 				high := r
-				r = utf8.RuneError
+				r = replacementChar
 				if high < 0xDC00 {
 					if low, ok := p.lowSurrogate(); ok {
 						r = (high-0xD800)<<10 | (low - 0xDC00) + 0x10000
 					}
 				}
 			}
-			buf = utf8.AppendRune(buf, r)
+			buf = appendRune(buf, r)
 		default:
 			return "", p.fail("bad escape")
 		}
