@@ -149,6 +149,9 @@ async function main() {
     drawStats(client);
     drawProgress(event.detail);
   });
+  // Requests no call waits for (app.info, asked once to learn the plan) settle
+  // no call: the counters are also redrawn each second.
+  setInterval(() => drawStats(client), 1000);
 
   $('single').addEventListener('submit', async (event) => {
     event.preventDefault();
