@@ -12,6 +12,7 @@ BIN       := bin
 # (with the command) if make is killed.
 WITH_PORTAL := $(BIN)/devportal -follow-parent -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
 
+.PHONY: worker worker-build test-worker
 .PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png vite-fixture
 
 # dist/wasm_exec.js is the toolchain's wasm_exec.js, unmodified, inside an ES
@@ -35,7 +36,7 @@ tools:
 run: build
 	exec $(BIN)/devportal -follow-parent -dist $(DIST) -app-dir web/app
 
-test: build lint typecheck test-go test-wasm test-js test-browser
+test: build lint typecheck test-go test-wasm test-js test-browser test-worker
 
 # gofmt, go vet and staticcheck, on the native build and on the wasm one.
 lint:
@@ -149,3 +150,32 @@ style:
 
 clean:
 	rm -rf $(DIST) $(BIN)
+
+# The app's server, a Go Worker (wasm/worker, wasm/cmd/markunread-worker), built
+# into bin/worker/: build/ (the Go wasm and syumai/workers' glue), assets/ (web/app
+# and the module at /dist/), entry.mjs, wrangler.jsonc and workerd's config.
+# workerd comes pinned from npm (wasm/cmd/markunread-worker/package.json).
+WORKER_SRC := wasm/cmd/markunread-worker
+WORKER     := $(BIN)/worker
+worker-build: build
+	npm ci --prefix $(WORKER_SRC) --no-audit --no-fund --loglevel=warn >/dev/null
+	rm -rf $(WORKER) && mkdir -p $(WORKER)/build $(WORKER)/assets/dist
+	$(GO) tool workers-assets-gen -mode=go -o $(WORKER)/build
+	$(WASM_BUILD) -o $(WORKER)/build/app.wasm ./$(WORKER_SRC)
+	cp -R web/app/. $(WORKER)/assets/
+	cp $(DIST)/*.js $(DIST)/*.d.ts $(DIST)/markunread.wasm $(DIST)/markunread.wasm.br $(WORKER)/assets/dist/
+	cp $(WORKER_SRC)/entry.mjs $(WORKER_SRC)/workerd.capnp.in $(WORKER)/
+	id=$$(cat $(WORKER)/assets/dist/* | sha256sum | cut -c1-16); \
+	  sed "s/@BUILD_ID@/$$id/" $(WORKER_SRC)/wrangler.jsonc > $(WORKER)/wrangler.jsonc; echo $$id > $(WORKER)/BUILD_ID
+	$(GO) build -o $(BIN)/worker-local ./tools/worker
+
+# Builds the Worker, starts it under workerd and the emulator beside it, installs
+# the app on the emulated portal, and prints the portal page to open and the app's URL.
+worker: worker-build
+	exec $(BIN)/worker-local -dir $(WORKER) -workerd $(WORKER_SRC)/node_modules/.bin/workerd
+
+# The Worker's logic natively (in test-go), and here the Worker itself under workerd
+# against the emulator.
+test-worker: worker-build
+	MARKUNREAD_WORKER_DIR=$(CURDIR)/$(WORKER) MARKUNREAD_WORKERD=$(CURDIR)/$(WORKER_SRC)/node_modules/.bin/workerd \
+	  $(GO) test -count=1 ./wasm/worker/workerd/

@@ -11,18 +11,32 @@ import (
 type tokenStore struct {
 	access  map[string]time.Time // access token -> expiry
 	refresh map[string]bool      // refresh token -> already used
+	user    map[string]int       // access or refresh token -> the user it acts as
 }
 
 func (s *tokenStore) init() {
 	s.access = map[string]time.Time{}
 	s.refresh = map[string]bool{}
+	s.user = map[string]int{}
 }
 
 func (s *tokenStore) issue(lifetime time.Duration) Token {
-	t := Token{Access: randomHex(32), Refresh: randomHex(32), Expires: time.Now().Add(lifetime)}
+	return s.issueAs(DefaultUser, lifetime)
+}
+
+// issueAs issues a pair that acts as user.
+func (s *tokenStore) issueAs(user int, lifetime time.Duration) Token {
+	t := Token{Access: randomHex(32), Refresh: randomHex(32), Expires: time.Now().Add(lifetime), User: user}
 	s.access[t.Access] = t.Expires
 	s.refresh[t.Refresh] = false
+	s.user[t.Access], s.user[t.Refresh] = user, user
 	return t
+}
+
+// revokeAll makes every token issued so far invalid: what the portal does to an app's
+// tokens when the app is uninstalled.
+func (s *tokenStore) revokeAll() {
+	s.init()
 }
 
 // IssueToken issues a fresh access/refresh pair with the configured TokenLifetime.
@@ -32,14 +46,23 @@ func (p *Portal) IssueToken() Token {
 	return p.tokens.issue(p.cfg.TokenLifetime)
 }
 
-// issueTokenFor issues a pair with the given lifetime (<= 0: the configured one).
-func (p *Portal) issueTokenFor(lifetime time.Duration) Token {
+// issueTokenFor issues a pair that acts as user (<= 0: DefaultUser) with the given
+// lifetime (<= 0: the configured one).
+func (p *Portal) issueTokenFor(user int, lifetime time.Duration) Token {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if lifetime <= 0 {
 		lifetime = p.cfg.TokenLifetime
 	}
-	return p.tokens.issue(lifetime)
+	if user <= 0 {
+		user = DefaultUser
+	}
+	return p.tokens.issueAs(user, lifetime)
+}
+
+// IssueTokenAs issues a fresh pair that acts as user, with the configured TokenLifetime.
+func (p *Portal) IssueTokenAs(user int) Token {
+	return p.issueTokenFor(user, 0)
 }
 
 // ErrInvalidGrant is returned by Refresh for an unknown or already used refresh token.
@@ -54,7 +77,7 @@ func (p *Portal) Refresh(refresh string) (Token, error) {
 		return Token{}, ErrInvalidGrant
 	}
 	p.tokens.refresh[refresh] = true
-	return p.tokens.issue(p.cfg.TokenLifetime), nil
+	return p.tokens.issueAs(p.tokens.user[refresh], p.cfg.TokenLifetime), nil
 }
 
 // checkAuth validates the "auth" parameter at now. Caller holds mu.

@@ -111,6 +111,9 @@ func (p *Portal) batch(prm params, start time.Time) restAnswer {
 			}
 			sub := newParams()
 			sub.addForm(query)
+			if sub.get("auth") == "" { // a command runs as the batch's token's user
+				sub.scalars["auth"] = prm.get("auth")
+			}
 			res, e, cmdProcStart, cmdProcEnd = p.call(method, sub)
 		}
 		if e != nil {

@@ -16,7 +16,9 @@ import (
 //	                               ({"otherApp": "1/s"}: another app on the bucket, see OtherApp)
 //	POST /devportal/block          {"method": "im.dialog.unread", "ms": 65000}: that method
 //	                               answers OPERATION_TIME_LIMIT for ms from now (no reset)
-//	POST /devportal/token          optional lifetimeMs; issues {access, refresh, expires, expiresIn}
+//	POST /devportal/token          optional lifetimeMs, user; issues {access, refresh, expires, expiresIn, user}
+//	POST /devportal/install        sends ONAPPINSTALL to the app's event handler (install.go)
+//	POST /devportal/uninstall      sends ONAPPUNINSTALL and revokes the app's tokens
 //	POST /devportal/oauth/refresh  refresh=...; a refresh token works once (then 400 invalid_grant)
 //
 // Bodies may be JSON or form-urlencoded; parameter names are case-insensitive.
@@ -114,10 +116,11 @@ type tokenBody struct {
 	Refresh   string    `json:"refresh"`
 	Expires   time.Time `json:"expires"`
 	ExpiresIn int64     `json:"expiresIn"` // seconds
+	User      int       `json:"user"`
 }
 
 func newTokenBody(t Token) tokenBody {
-	return tokenBody{t.Access, t.Refresh, t.Expires, int64(time.Until(t.Expires).Round(time.Second) / time.Second)}
+	return tokenBody{t.Access, t.Refresh, t.Expires, int64(time.Until(t.Expires).Round(time.Second) / time.Second), t.User}
 }
 
 func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +172,7 @@ func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		prm := parseParams(r)
 		lifetime := time.Duration(phpIntval(prm.get("lifetimeMs"))) * time.Millisecond
-		writeJSON(w, http.StatusOK, newTokenBody(p.issueTokenFor(lifetime)))
+		writeJSON(w, http.StatusOK, newTokenBody(p.issueTokenFor(int(phpIntval(prm.get("user"))), lifetime)))
 	case "/devportal/oauth/refresh":
 		if !isPost(w, r) {
 			return
@@ -180,6 +183,11 @@ func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, newTokenBody(t))
+	case "/devportal/install", "/devportal/uninstall":
+		if !isPost(w, r) {
+			return
+		}
+		p.serveAppEvent(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, &apiError{Code: "NOT_FOUND", Description: "No such control endpoint"})
 	}

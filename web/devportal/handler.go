@@ -11,6 +11,7 @@ func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/rest/", p.serveREST)
 	mux.HandleFunc("/devportal/", p.serveControl)
+	mux.HandleFunc("/oauth/token/", p.serveOAuthToken) // the OAuth server's, on this origin (install.go)
 	mux.HandleFunc("/{$}", p.serveParent)
 	mux.HandleFunc("GET /favicon.svg", serveFavicon)
 	mux.HandleFunc("GET /favicon.ico", serveFavicon) // what a browser asks for without a <link rel=icon>

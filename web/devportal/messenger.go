@@ -25,14 +25,16 @@ type dialog struct {
 	messages   int64
 	unreadFrom int64  // first unread message; 0 when the dialog is read
 	touched    uint64 // the portal's mark sequence at the dialog's last accepted mark
+	markedBy   int    // the user whose token made the last accepted mark
 }
 
 func newDialog(id string) *dialog {
 	return &dialog{id: id, messages: 10 + int64(hash(id)%90)}
 }
 
-// mark records a mark from message n (n > 0).
-func (d *dialog) mark(n int64, seq uint64) {
+// mark records a mark from message n (n > 0) by user.
+func (d *dialog) mark(n int64, seq uint64, user int) {
+	d.markedBy = user
 	if d.unreadFrom == 0 || n < d.unreadFrom {
 		d.unreadFrom = n
 	}
@@ -55,6 +57,7 @@ type DialogView struct {
 	Messages    int64  `json:"messages"`    // its messages are 1..Messages
 	UnreadFrom  int64  `json:"unreadFrom"`  // the first unread message (the lowest mark)
 	Unread      int64  `json:"unread"`      // the counter: unread messages
+	MarkedBy    int    `json:"markedBy"`    // the user whose token made the last mark
 }
 
 // MessengerView is the messenger list: the dialogs marked most recently first, at most
@@ -88,6 +91,7 @@ func (p *Portal) Messenger(limit int) MessengerView {
 			Messages:    d.messages,
 			UnreadFrom:  d.unreadFrom,
 			Unread:      d.unread(),
+			MarkedBy:    d.markedBy,
 		})
 	}
 	return v
@@ -95,14 +99,14 @@ func (p *Portal) Messenger(limit int) MessengerView {
 
 // markDialog records an accepted mark in the messenger and tells the watchers. Caller
 // holds mu.
-func (p *Portal) markDialog(id string, n int64) {
+func (p *Portal) markDialog(id string, n int64, user int) {
 	d := p.dialogs[id]
 	if d == nil {
 		d = newDialog(id)
 		p.dialogs[id] = d
 	}
 	p.markSeq++
-	d.mark(n, p.markSeq)
+	d.mark(n, p.markSeq, user)
 	p.changedLocked()
 }
 

@@ -60,6 +60,13 @@ type Config struct {
 	// NoCORSOn503 drops the CORS headers from 503 QUERY_LIMIT_EXCEEDED answers
 	// (docs/bitrix24.md#f-cors-503).
 	NoCORSOn503 bool
+	// ClientID and ClientSecret are the app's OAuth credentials, which the OAuth server's
+	// token endpoint checks (install.go); defaults DefaultClientID and a random secret.
+	ClientID, ClientSecret string
+	// EventHandler is where the portal sends the app's events (ONAPPINSTALL,
+	// ONAPPUNINSTALL), default AppURL + "events".
+	EventHandler string
+
 	// Blocks makes a method answer OPERATION_TIME_LIMIT for the given time from New or
 	// Reset, whatever its operating time (a test aid; "batch" may be blocked too, though a
 	// real portal never blocks it).
@@ -86,6 +93,9 @@ const (
 	DefaultAppURL          = "http://localhost:8081/"
 	DefaultLicense         = "en_pro"
 	DefaultRequestCap      = 60 * time.Second
+
+	DefaultClientID = "local.markunread.devportal"
+	DefaultUser     = 1 // the user the parent page's tokens act as, an admin
 
 	EnterpriseRate  = 5
 	EnterpriseBurst = 250
@@ -160,6 +170,7 @@ type Token struct {
 	Access  string    `json:"access"`
 	Refresh string    `json:"refresh"`
 	Expires time.Time `json:"expires"`
+	User    int       `json:"user"` // the user the token acts as (profile's ID)
 }
 
 // Portal is the emulated portal. It is safe for concurrent use.
@@ -180,12 +191,14 @@ type Portal struct {
 	tokens   tokenStore
 	faults   faultState
 	memberID string
+	app      appInstall // the app's install on this portal (install.go)
 }
 
 // New returns a portal with cfg (zero fields mean defaults).
 func New(cfg Config) *Portal {
 	p := &Portal{initial: cfg, memberID: randomHex(16)}
 	p.tokens.init()
+	p.app.init(cfg)
 	p.resetLocked(cfg)
 	return p
 }

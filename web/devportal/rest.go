@@ -197,6 +197,7 @@ func (p *Portal) countStatus(status int) {
 var methods = map[string]func(p *Portal, prm params) (any, *apiError){
 	"im.dialog.unread": (*Portal).dialogUnread,
 	"app.info":         (*Portal).appInfo,
+	"profile":          (*Portal).profile,
 }
 
 // countCommand counts a command past auth, plain or in a batch.

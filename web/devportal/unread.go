@@ -34,6 +34,6 @@ func (p *Portal) dialogUnread(prm params) (any, *apiError) {
 	if cur, ok := p.unread[key]; !ok || id < cur {
 		p.unread[key] = id
 	}
-	p.markDialog(key, id)
+	p.markDialog(key, id, p.tokens.user[prm.get("auth")])
 	return true, nil
 }

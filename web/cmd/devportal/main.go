@@ -86,6 +86,9 @@ flags:
 	latency := fs.Duration("latency", 0, "delay of every REST answer (the bucket counts requests on arrival)")
 	requestCap := fs.Duration("request-cap", devportal.DefaultRequestCap, "longest a REST request may take; later answers are cut with 504")
 	corsOn503 := fs.Bool("cors-on-503", true, "send the CORS headers on 503 QUERY_LIMIT_EXCEEDED")
+	clientID := fs.String("client-id", devportal.DefaultClientID, "the app's OAuth client id, checked by the token endpoint /oauth/token/")
+	clientSecret := fs.String("client-secret", "", "the app's OAuth client secret (default: random)")
+	eventHandler := fs.String("event-handler", "", "where the app's install and uninstall events go (default: the app origin's /events)")
 	blocks := blockFlag{}
 	fs.Var(blocks, "block", "METHOD=DURATION: the method answers OPERATION_TIME_LIMIT for that long from start (repeatable)")
 	followParent := fs.Bool("follow-parent", false, "stop when the process that started the emulator exits (make run does this)")
@@ -161,6 +164,9 @@ flags:
 		RequestCap:      *requestCap,
 		NoCORSOn503:     !*corsOn503,
 		Blocks:          blocks,
+		ClientID:        *clientID,
+		ClientSecret:    *clientSecret,
+		EventHandler:    *eventHandler,
 	})
 	// Open event streams (the parent page's live view) end when the servers shut down.
 	streams, endStreams := context.WithCancel(context.Background())

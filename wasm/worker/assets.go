@@ -1,0 +1,140 @@
+package worker
+
+import (
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// ContentSecurityPolicy is the app page's policy: its own scripts, the module compiled
+// with 'wasm-unsafe-eval' (no 'unsafe-eval'), REST calls to any https portal (and a
+// loopback emulator), and framing by a portal only.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
+	"worker-src 'self'; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; " +
+	"img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+	"frame-ancestors https: http://127.0.0.1:* http://localhost:*; base-uri 'none'; form-action 'self'"
+
+// EncodedHeader marks an answer whose body is already compressed, for the JS entry to
+// send as it is (Response's encodeBody: "manual"): the runtime would otherwise compress
+// it a second time. The entry removes the header.
+const EncodedHeader = "X-Markunread-Encoded"
+
+// Cache lifetimes: a URL with the build's ?v= never changes; anything else is checked
+// again each time (its ETag makes that a 304).
+const (
+	cacheImmutable  = "public, max-age=31536000, immutable"
+	cacheRevalidate = "no-cache"
+)
+
+// serveAsset answers GET and HEAD for a static file: "/" and ".../" are their
+// index.html; dot-segments are not served. A .wasm with a .br beside it is sent as the
+// .br with Content-Encoding: br when the request accepts br.
+func (f *Front) serveAsset(w http.ResponseWriter, r *http.Request, asPage bool) {
+	name := path.Clean("/" + r.URL.Path)
+	if strings.HasSuffix(r.URL.Path, "/") || asPage && path.Ext(name) == "" {
+		name = path.Join(name, "index.html")
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if strings.HasPrefix(seg, ".") {
+			writeError(w, apiErr(http.StatusNotFound, CodeNotFound, "no such file"))
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	fetch, encoding := name, ""
+	if path.Ext(name) == ".wasm" {
+		h.Set("Vary", "Accept-Encoding")
+		if acceptsEncoding(r.Header.Get("Accept-Encoding"), "br") {
+			fetch, encoding = name+".br", "br"
+		}
+	}
+	a, err := f.Assets.Get(fetch)
+	if err == nil && a.Status != http.StatusOK && encoding != "" {
+		fetch, encoding = name, "" // no .br beside it: the file itself
+		a, err = f.Assets.Get(fetch)
+	}
+	if err != nil {
+		writeError(w, apiErr(http.StatusBadGateway, CodeInternal, "the asset store did not answer"))
+		return
+	}
+	if a.Status != http.StatusOK {
+		writeError(w, apiErr(http.StatusNotFound, CodeNotFound, "no such file: "+name))
+		return
+	}
+	h.Set("Content-Type", contentType(name))
+	if path.Ext(name) == ".html" {
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Referrer-Policy", "no-referrer")
+	}
+	if f.Settings.BuildID != "" {
+		etag := `"` + f.Settings.BuildID + encoding + `"`
+		h.Set("ETag", etag)
+		if r.URL.Query().Get("v") == f.Settings.BuildID {
+			h.Set("Cache-Control", cacheImmutable)
+		} else {
+			h.Set("Cache-Control", cacheRevalidate)
+		}
+		if r.Method != http.MethodPost && r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	} else {
+		h.Set("Cache-Control", cacheRevalidate)
+	}
+	if encoding != "" {
+		h.Set("Content-Encoding", encoding)
+		h.Set(EncodedHeader, encoding)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(a.Body)
+	}
+}
+
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".wasm":
+		return "application/wasm"
+	case ".js", ".mjs":
+		return "text/javascript; charset=utf-8"
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".json", ".map":
+		return "application/json"
+	case ".svg":
+		return "image/svg+xml"
+	case ".png":
+		return "image/png"
+	case ".ts", ".txt":
+		return "text/plain; charset=utf-8"
+	}
+	return "application/octet-stream"
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header allows enc: named with q > 0,
+// or "*" with q > 0 and enc not named.
+func acceptsEncoding(header, enc string) bool {
+	star := false
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		q := 1.0
+		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				q = f
+			}
+		}
+		switch name {
+		case enc:
+			return q > 0
+		case "*":
+			star = q > 0
+		}
+	}
+	return star
+}

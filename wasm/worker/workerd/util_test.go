@@ -1,0 +1,7 @@
+//go:build !js
+
+package workerd
+
+import "strconv"
+
+func strconvItoa(n int) string { return strconv.Itoa(n) }
