@@ -22,7 +22,7 @@ build: tools
 	$(WASM_BUILD) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
 	awk -v src=$(WASM_LIB)/wasm_exec.js '/^\/\/ @wasm_exec.js@$$/ { while ((getline line < src) > 0) print line; next } { print }' \
 	  js/wasm_exec.module.js > $(DIST)/wasm_exec.js
-	cp js/markunread.js js/auth.js js/budget.js js/budget-core.js js/markunread-budget-worker.js js/markunread.d.ts $(DIST)/
+	cp js/markunread.js js/later.js js/auth.js js/budget.js js/budget-core.js js/markunread-budget-worker.js js/markunread.d.ts $(DIST)/
 	$(BIN)/footprint -write $(DIST)/markunread.wasm
 
 tools:

@@ -246,3 +246,59 @@ export class MarkUnreadClient extends EventTarget {
  * after the last byte, starting for 20 s.
  */
 export function load(options?: LoadOptions): Promise<MarkUnreadClient>;
+
+/** What the app's Worker needs to run a job as this user (later()). */
+export interface LaterSession {
+  memberId: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface LaterOptions {
+  /** The app's Worker, default the page's own origin (the Worker serves the page). */
+  server?: string;
+  /** Default: the portal's getInitData, inside a portal iframe. */
+  session?: LaterSession | (() => LaterSession | Promise<LaterSession>);
+  /** Per request to the Worker, default 30000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export type LaterJobState = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A pair the portal refused, or that could not be sent. */
+export interface LaterPairError {
+  index: number;
+  dialog: string;
+  message: number;
+  code: MarkUnreadErrorCode;
+  description: string;
+}
+
+/** A job as the Worker keeps it for its user. */
+export interface LaterJob {
+  id: string;
+  state: LaterJobState;
+  /** When it is due, Unix ms. */
+  at: number;
+  created: number;
+  ended?: number;
+  total: number;
+  marked: number;
+  failed: number;
+  /** The first 20 pairs that failed. */
+  errors: LaterPairError[];
+  /** Why the whole job stopped (a refused token, a failed refresh). */
+  error?: { code: MarkUnreadErrorCode; description: string };
+}
+
+export interface LaterJobs {
+  /** Marks pairs as this user when `at` comes (a Date or Unix ms; left out: now, in the background). */
+  markLater(pairs: ReadonlyArray<readonly [string | number, number | string]>, options?: { at?: Date | number }): Promise<LaterJob>;
+  /** This user's own jobs, newest first. */
+  list(): Promise<LaterJob[]>;
+  cancel(id: string): Promise<LaterJob>;
+}
+
+/** Marks that outlive the page, run by the app's Worker (docs/worker.md). Rejections are MarkUnreadErrors with the Worker's code. */
+export function later(options?: LaterOptions): LaterJobs;

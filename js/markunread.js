@@ -9,6 +9,8 @@ import { Go, goGlobal } from './wasm_exec.js';
 import { resolveAuth, ownCopy, own, randomKey } from './auth.js';
 import { budgetForModule, plansForModule, startBudget } from './budget.js';
 
+export { later } from './later.js';
+
 // Loading bounds. A download may be slow, but one that delivers no byte for
 // DOWNLOAD_STALL_MS has stalled; compiling and starting have fixed bounds.
 const DOWNLOAD_STALL_MS = 10_000;

@@ -1,7 +1,7 @@
 // Compiled by `make typecheck` (tsc --strict, no output): pins what the
 // declarations promise an app developer. Lines marked @ts-expect-error must
 // stay errors.
-import { load, MarkUnreadError, type MarkUnreadClient, type MarkUnreadErrorCode, type MarkUnreadStats } from './markunread.js';
+import { load, later, MarkUnreadError, type LaterJob, type LaterJobs, type MarkUnreadClient, type MarkUnreadErrorCode, type MarkUnreadStats } from './markunread.js';
 
 async function usage(): Promise<void> {
   const client: MarkUnreadClient = await load({
@@ -62,3 +62,16 @@ async function usage(): Promise<void> {
 }
 
 void usage;
+
+async function laterUsage(): Promise<void> {
+  const jobs: LaterJobs = later({ session: { memberId: 'm', accessToken: 'a', refreshToken: 'r' } });
+  const job: LaterJob = await jobs.markLater([['chat29', 12], [256, '3']], { at: Date.now() + 60_000 });
+  const state: 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled' = job.state;
+  const marked: number = (await jobs.list())[0].marked;
+  await jobs.cancel(job.id);
+  await later().markLater([['chat1', 1]], { at: new Date() });
+  // @ts-expect-error a pair is [dialogId, messageId]
+  await jobs.markLater([['chat1']]);
+  void state; void marked;
+}
+void laterUsage;

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/markunread/markunread/wasm/unread"
 )
@@ -36,6 +37,12 @@ func restBase(clientEndpoint string, hosts []string) (string, *APIError) {
 	return checked, nil
 }
 
+// How often, and how far apart, profile is asked again while the portal's bucket is full.
+const (
+	profileAttempts = 4
+	profileWait     = time.Second
+)
+
 // profileUser asks the portal whose access token this is: the method profile answers
 // for any token of the app (docs/bitrix24.md#f-profile). It returns the user's ID, or
 // TOKEN_REFUSED when the portal does not accept the token.
@@ -43,10 +50,21 @@ func profileUser(out Outbound, stop <-chan struct{}, base, accessToken string) (
 	if accessToken == "" {
 		return 0, apiErr(401, CodeTokenRefused, "accessToken is missing")
 	}
-	status, answer, err := out.Post(stop, base+"/rest/profile", "application/x-www-form-urlencoded",
-		"auth="+url.QueryEscape(accessToken))
-	if err != nil {
-		return 0, apiErr(502, CodePortalFailed, "the portal did not answer")
+	var status int
+	var answer string
+	var err error
+	// A full bucket (503) is waited out a few times: other work of the app may have
+	// spent it (docs/bitrix24.md#f-rate-bucket).
+	for attempt := 0; ; attempt++ {
+		status, answer, err = out.Post(stop, base+"/rest/profile", "application/x-www-form-urlencoded",
+			"auth="+url.QueryEscape(accessToken))
+		if err != nil {
+			return 0, apiErr(502, CodePortalFailed, "the portal did not answer")
+		}
+		if status != 503 || attempt == profileAttempts-1 {
+			break
+		}
+		time.Sleep(profileWait)
 	}
 	var body struct {
 		Result struct {

@@ -27,7 +27,7 @@ import (
 
 const (
 	progressEvery = time.Second
-	watchdogAfter = 30 * time.Second
+	watchdogAfter = 10 * time.Second
 	defaultRunFor = 10 * time.Minute
 )
 

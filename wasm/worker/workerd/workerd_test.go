@@ -199,8 +199,8 @@ func TestAReminderAFewSecondsAheadMarksTheDialogAsThatUser(t *testing.T) {
 }
 
 func TestAJobSurvivesARestartOfWorkerdWithoutLosingAPair(t *testing.T) {
-	// A slow portal: 1 request a second, so 40 batches take most of a minute.
-	e := start(t, devportal.Config{Rate: 1, Burst: 1})
+	// A slow portal: 2 requests a second, so 40 batches take 20 s.
+	e := start(t, devportal.Config{Rate: 2, Burst: 2})
 	require.EqualValues(t, 200, e.appEvent("install")["status"], e.log.String())
 	tok := e.portal.IssueTokenAs(6)
 	var pairs [][]any
