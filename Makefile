@@ -15,6 +15,11 @@ WITH_PORTAL := $(BIN)/devportal -follow-parent -portal 127.0.0.1:0 -app localhos
 .PHONY: worker worker-build test-worker
 .PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png vite-fixture
 
+# The files the package ships are listed once, in js/package.json "files";
+# the shim's own are those of them that js/ holds (wasm_exec.js is built).
+SHIPPED   := $(shell node -p "require('./js/package.json').files.join(' ')")
+SHIM_FILES := $(filter-out wasm_exec.js,$(filter %.js %.d.ts,$(SHIPPED)))
+
 # dist/wasm_exec.js is the toolchain's wasm_exec.js, unmodified, inside an ES
 # module that keeps it off the page's global object (js/wasm_exec.module.js).
 build: tools
@@ -22,7 +27,7 @@ build: tools
 	$(WASM_BUILD) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
 	awk -v src=$(WASM_LIB)/wasm_exec.js '/^\/\/ @wasm_exec.js@$$/ { while ((getline line < src) > 0) print line; next } { print }' \
 	  js/wasm_exec.module.js > $(DIST)/wasm_exec.js
-	cp js/markunread.js js/later.js js/auth.js js/budget.js js/budget-core.js js/markunread-budget-worker.js js/markunread.d.ts $(DIST)/
+	cp $(addprefix js/,$(SHIM_FILES)) $(DIST)/
 	$(BIN)/footprint -write $(DIST)/markunread.wasm
 
 tools:
@@ -38,8 +43,9 @@ run: build
 
 test: build lint typecheck test-go test-wasm test-js test-browser test-worker
 
-# gofmt, go vet and staticcheck, on the native build and on the wasm one.
-lint:
+# gofmt, go vet and staticcheck, on the native build and on the wasm one;
+# tsc over every js/*.js (typecheck).
+lint: typecheck
 	@unformatted=$$(gofmt -l .); [ -z "$$unformatted" ] || { echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; }
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet ./wasm/... ./tools/floor
@@ -48,7 +54,8 @@ lint:
 	$(BIN)/staticcheck ./...
 	$(WASM_ENV) $(BIN)/staticcheck ./wasm/... ./tools/floor
 
-# The TypeScript declarations, checked by the compiler (js/types-check.ts).
+# The compiler over the shim (checkJs: its JSDoc types) and the
+# declarations (js/types-check.ts pins what they promise); js/tsconfig.json.
 typecheck:
 	npm ci --prefix js --no-audit --no-fund --loglevel=warn >/dev/null
 	cd js && npx tsc -p tsconfig.json

@@ -31,12 +31,15 @@
 // into null-prototype objects: a page whose Object.prototype was polluted
 // (Object.prototype.DOMAIN = "attacker.example") changes nothing here.
 
+import { own, ownCopy } from './own.js';
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * @param {unknown} auth options.auth, or undefined to detect one on the page
  * @param {object} [env] window-like globals (BX24, parent, name, addEventListener...)
- * @param {{timeoutMs?: number}} [opts] clean-up bound on every request to the page or the portal
+ * @param {{timeoutMs?: number, onSecret?: (secret: string) => void}} [opts] timeoutMs: clean-up bound on
+ *   every request to the page or the portal; onSecret hears every token a source hands over, for redaction
  * @returns {{token(): Promise<{portal: string, accessToken: string, expiresIn?: number}>,
  *            refresh(): Promise<{portal: string, accessToken: string, expiresIn?: number}>} | null}
  */
@@ -60,29 +63,6 @@ export function resolveAuth(auth, env = globalThis, { timeoutMs = DEFAULT_TIMEOU
 const hasOwn = Object.hasOwn;
 const getPrototypeOf = Object.getPrototypeOf;
 const builtinPrototypes = new Set([Object.prototype, Function.prototype]);
-
-/**
- * o's own property name, or undefined: never an inherited one.
- * @param {unknown} o
- * @param {string} name
- */
-export function own(o, name) {
-  return (typeof o === 'object' || typeof o === 'function') && o !== null && hasOwn(o, name) ? o[name] : undefined;
-}
-
-/**
- * A null-prototype copy of o's own enumerable properties (each read once);
- * an empty one when o is not an object.
- * @param {unknown} o
- * @returns {Record<string, unknown>}
- */
-export function ownCopy(o) {
-  const out = Object.create(null);
-  if ((typeof o === 'object' || typeof o === 'function') && o !== null) {
-    for (const key of Object.keys(o)) out[key] = o[key];
-  }
-  return out;
-}
 
 // A member of an auth object that may live on its class's prototype (a
 // B24Frame's methods do), but never one that only Object.prototype or

@@ -1,33 +1,48 @@
-// markunread budget core: the leaky bucket that one browser shares per
-// portal, and the FIFO line of reservations waiting on it. No DOM, no
-// timers of its own: time is an input, so node:test drives it with a fake
-// clock. The SharedWorker (markunread-budget-worker.js), the elected leader
-// tab and the page-local fallback (budget.js) all run this same code.
+// markunread budget core: the budget's protocol in one place. BudgetHub
+// runs the ledger (budget-ledger.js) with a clock and a timer, and its one
+// receive(owner, message) checks every message a client sends and acts on
+// it; what it tells clients goes out through two functions, to one client
+// or to all but one. The SharedWorker (markunread-budget-worker.js), the
+// elected leader tab and the page-local fallback (budget-transports.js)
+// only carry messages to and from it. No DOM: time is injected, so
+// node:test drives it at fixed instants.
+//
+// Messages (structured clone; every field read as an own data property):
+//   client -> hub  {type: 'hello', locked?}  a client arrived; the hub answers
+//                    'ready', then the holds not yet lifted and the room
+//                    known per portal
+//                  {type: 'reserve', id, portal, limits}
+//                  {type: 'reserve', items: [{id, portal, limits}]}  several, one pump
+//                  {type: 'cancel', id}
+//                  {type: 'full', portal, limits}  the portal answered QUERY_LIMIT_EXCEEDED
+//                  {type: 'limits', portal, limits}  a learned plan, for everyone
+//                  {type: 'hold', portal, method, until}  the portal answered
+//                    OPERATION_TIME_LIMIT: method is blocked until until (epoch ms)
+//                  {type: 'room', portal, others, at}  the client learned that the
+//                    portal's other apps spend others requests/s (0: nobody), at
+//                    (epoch ms)
+//                  {type: 'bye'}
+//                  Any of them with locked: true says that the client holds its
+//                  Web Lock "markunread-budget-client:<owner>" while it lives.
+//   hub -> client  {type: 'ready'}
+//                  {type: 'grants', ids}  one pump's grants to this client
+//                  {type: 'held', portal, method, until}  another client's hold
+//                  {type: 'known', portal, others, at}  another client's room
+// The owner is who sent it: a port knows its client, a leader's channel
+// message names it (budget-transports.js).
+import { BudgetLedger } from './budget-ledger.js';
+import { ownValue } from './own.js';
 
-/**
- * The share of a second of drain the bucket keeps free, as the Go core does:
- * a request that the client counts at one moment reaches the portal a little
- * later or earlier, and this headroom absorbs that jitter.
- */
-export const JITTER_ALLOWANCE_SECONDS = 0.25;
-
-/**
- * The part of the portal's burst a client fills: all of it but
- * ceil(perSecond * 0.25), and at least one request. The same arithmetic as
- * the Go core's capacity.
- * @param {{perSecond: number, burst: number}} limits
- */
-export function capacity(limits) {
-  const headroom = Math.ceil(limits.perSecond * JITTER_ALLOWANCE_SECONDS);
-  return Math.max(1, limits.burst - Math.max(1, headroom));
-}
+/** @typedef {import('./budget-ledger.js').Limits} Limits */
+/** @typedef {{portal: string, method: string, until: number}} Hold */
+/** @typedef {{portal: string, others: number, at: number}} Room */
 
 /**
  * Checks {perSecond, burst} by own properties only and returns a fresh plain
  * copy, or null when it is not a plan: perSecond a finite number above 0,
  * burst an integer of at least 1.
  * @param {unknown} value
- * @returns {{perSecond: number, burst: number} | null}
+ * @returns {Limits | null}
  */
 export function parseLimits(value) {
   if (value === null || typeof value !== 'object') return null;
@@ -38,7 +53,7 @@ export function parseLimits(value) {
   return { perSecond, burst };
 }
 
-/** A hold message's fields, checked, or null. */
+/** A hold message's fields, checked, or null. @param {unknown} msg @returns {Hold | null} */
 export function parseHold(msg) {
   const portal = ownValue(msg, 'portal');
   const method = ownValue(msg, 'method');
@@ -48,10 +63,56 @@ export function parseHold(msg) {
   return { portal, method, until };
 }
 
+/** A room message's fields, checked (both numbers finite and >= 0), or null. @param {unknown} msg @returns {Room | null} */
+export function parseRoom(msg) {
+  const portal = ownValue(msg, 'portal');
+  const others = ownValue(msg, 'others');
+  const at = ownValue(msg, 'at');
+  if (typeof portal !== 'string' || !isTimeOrRate(others) || !isTimeOrRate(at)) return null;
+  return { portal, others, at };
+}
+
+/**
+ * A leader's announced bucket state {portal, level, at, limits}, checked, or null.
+ * @param {unknown} msg
+ * @returns {{portal: string, level: number, at: number, limits: Limits} | null}
+ */
+export function parseState(msg) {
+  const portal = ownValue(msg, 'portal');
+  const level = ownValue(msg, 'level');
+  const at = ownValue(msg, 'at');
+  const limits = parseLimits(ownValue(msg, 'limits'));
+  if (typeof portal !== 'string' || limits === null || !isTimeOrRate(level) || !isTimeOrRate(at)) return null;
+  return { portal, level, at, limits };
+}
+
+/** @param {unknown} n @returns {n is number} */
+function isTimeOrRate(n) {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0;
+}
+
+/**
+ * The origin of a portal URL, the key of its budget everywhere, or a TypeError.
+ * @param {unknown} portalOrigin
+ */
+export function portalKey(portalOrigin) {
+  if (typeof portalOrigin !== 'string' && !(portalOrigin instanceof URL)) {
+    throw new TypeError('markunread budget: portalOrigin must be a URL string');
+  }
+  let origin;
+  try {
+    origin = new URL(String(portalOrigin)).origin;
+  } catch {
+    throw new TypeError(`markunread budget: portalOrigin is not a URL: ${String(portalOrigin)}`);
+  }
+  if (origin === 'null') throw new TypeError(`markunread budget: portalOrigin has no origin: ${String(portalOrigin)}`);
+  return origin;
+}
+
 /**
  * HoldBook keeps the operating-time holds not yet lifted: per portal and
  * method, the one that lifts last. What else a hold carries rides along.
- * @template {{portal: string, method: string, until: number}} H
+ * @template {Hold} H
  */
 export class HoldBook {
   constructor() {
@@ -73,284 +134,198 @@ export class HoldBook {
   }
 }
 
-/** The value of an own data property of obj, or undefined; never a getter's. */
-export function ownValue(obj, name) {
-  if (obj === null || typeof obj !== 'object') return undefined;
-  const d = Object.getOwnPropertyDescriptor(obj, name);
-  return d !== undefined && Object.hasOwn(d, 'value') ? d.value : undefined;
-}
-
 /**
- * LeakyBucket mirrors the portal's limiter: every request lifts the level
- * by 1, the level drains continuously at perSecond, and a request that would
- * lift it past the capacity (the burst less the headroom) waits. Times are
- * milliseconds passed in by the caller.
+ * RoomBook keeps, per portal, the latest estimate of the room its other apps
+ * leave: the one learned last (the newest at) wins, whoever learned it. An
+ * estimate does not expire here; its at says how old it is, and judging
+ * that is the module's. What else an estimate carries rides along.
+ * @template {Room} R
  */
-export class LeakyBucket {
-  /**
-   * @param {{perSecond: number, burst: number}} limits
-   * @param {number} now
-   */
-  constructor(limits, now) {
-    this.limits = limits;
-    this.level = 0;
-    this.at = now;
-  }
-
-  /** @param {number} now */
-  drain(now) {
-    if (now > this.at) {
-      this.level = Math.max(0, this.level - ((now - this.at) / 1000) * this.limits.perSecond);
-      this.at = now;
-    }
-  }
-
-  /**
-   * Milliseconds from now until one more request fits: 0 when it fits now.
-   * Rounded up to the millisecond, so a caller that waits that long finds it
-   * fits.
-   * @param {number} now
-   */
-  delay(now) {
-    this.drain(now);
-    const over = this.level + 1 - capacity(this.limits);
-    if (over <= 0) return 0;
-    return Math.floor((over / this.limits.perSecond) * 1000) + 1;
-  }
-
-  /** Counts one request sent at now. @param {number} now */
-  add(now) {
-    this.drain(now);
-    this.level += 1;
-  }
-
-  /** The portal said its bucket is full: fill this one to the brim. @param {number} now */
-  fill(now) {
-    this.drain(now);
-    this.level = Math.max(this.level, capacity(this.limits));
-  }
-
-  /**
-   * A new plan. The level carries over: what was sent is still in the
-   * portal's bucket.
-   * @param {{perSecond: number, burst: number}} limits
-   * @param {number} now
-   */
-  setLimits(limits, now) {
-    this.drain(now);
-    this.limits = limits;
-    // A smaller plan (a larger one that a 503 disproved) starts at its own
-    // brim at most: a level counted against the larger bucket would hold
-    // every client back for far longer than the portal does.
-    this.level = Math.min(this.level, capacity(limits));
-  }
-}
-
-/**
- * BudgetLedger holds one LeakyBucket per portal origin and the line of
- * reservations waiting on each, in the order they arrived, whichever client
- * (tab, frame) made them. grant() hands out every reservation that fits now
- * and says when to call it again; the caller owns the timer.
- *
- * A reservation belongs to an owner (one client connection). drop(owner)
- * removes its waiting reservations: a tab that closed or crashed never holds
- * budget. A reservation already granted is spent whether or not its owner
- * still listens, so nothing granted is ever counted twice or lost from the
- * bucket's view.
- */
-export class BudgetLedger {
+export class RoomBook {
   constructor() {
-    /** @type {Map<string, {bucket: LeakyBucket, line: Array<{owner: string, id: number}>}>} */
-    this.portals = new Map();
+    /** @type {Map<string, R>} */
+    this.rooms = new Map();
   }
 
-  /**
-   * Opens portal with limits unless it is already open: a second tab's
-   * defaults never override a plan another tab has set.
-   * @param {string} portal
-   * @param {{perSecond: number, burst: number}} limits
-   * @param {number} now
-   */
-  open(portal, limits, now) {
-    let p = this.portals.get(portal);
-    if (p === undefined) {
-      p = { bucket: new LeakyBucket(limits, now), line: [] };
-      this.portals.set(portal, p);
-    }
-    return p;
+  /** Keeps r if it is newer than what is known of its portal; says whether it did. @param {R} r */
+  note(r) {
+    const known = this.rooms.get(r.portal);
+    if (known !== undefined && r.at <= known.at) return false;
+    this.rooms.set(r.portal, r);
+    return true;
   }
 
-  /**
-   * Puts a reservation at the end of portal's line. A repeated (owner, id)
-   * is ignored, so a client may resend what it is waiting for.
-   */
-  reserve(portal, limits, owner, id, now) {
-    const p = this.open(portal, limits, now);
-    if (!p.line.some((r) => r.owner === owner && r.id === id)) p.line.push({ owner, id });
+  /** The latest estimate of portal, or undefined. @param {string} portal */
+  latest(portal) {
+    return this.rooms.get(portal);
   }
 
-  /** The portal answered QUERY_LIMIT_EXCEEDED. */
-  full(portal, limits, now) {
-    this.open(portal, limits, now).bucket.fill(now);
-  }
-
-  /** A learned plan for portal. */
-  setLimits(portal, limits, now) {
-    const p = this.portals.get(portal);
-    if (p === undefined) this.open(portal, limits, now);
-    else p.bucket.setLimits(limits, now);
-  }
-
-  /** Removes one waiting reservation (its client gave it up). */
-  cancel(owner, id) {
-    for (const p of this.portals.values()) {
-      p.line = p.line.filter((r) => r.owner !== owner || r.id !== id);
-    }
-  }
-
-  /** Removes every waiting reservation of owner. */
-  drop(owner) {
-    for (const p of this.portals.values()) {
-      p.line = p.line.filter((r) => r.owner !== owner);
-    }
-  }
-
-  /**
-   * Grants, in line order, every reservation that fits at now, counting each
-   * in its portal's bucket. Returns them and the milliseconds until the next
-   * one fits (Infinity when nothing waits).
-   * @param {number} now
-   * @returns {{granted: Array<{portal: string, owner: string, id: number}>, nextMs: number}}
-   */
-  grant(now) {
-    const granted = [];
-    let nextMs = Infinity;
-    for (const [portal, p] of this.portals) {
-      while (p.line.length > 0) {
-        const wait = p.bucket.delay(now);
-        if (wait > 0) {
-          nextMs = Math.min(nextMs, wait);
-          break;
-        }
-        const r = p.line.shift();
-        p.bucket.add(now);
-        granted.push({ portal, owner: r.owner, id: r.id });
-      }
-    }
-    return { granted, nextMs };
-  }
-
-  /** The bucket's state of portal at now, to hand over to a new leader. */
-  snapshot(portal, now) {
-    const p = this.portals.get(portal);
-    if (p === undefined) return null;
-    p.bucket.drain(now);
-    return { level: p.bucket.level, at: now, limits: p.bucket.limits };
-  }
-
-  /**
-   * Takes over the state {level, at, limits} another leader announced (at on
-   * the same clock as now): drained to now, the higher level wins, so a
-   * hand-over never forgets spending.
-   */
-  adopt(portal, state, now) {
-    const p = this.open(portal, state.limits, now);
-    p.bucket.drain(now);
-    const level = state.level - (Math.max(0, now - state.at) / 1000) * state.limits.perSecond;
-    if (level > p.bucket.level) p.bucket.level = level;
-  }
-
-  /** The portals this ledger holds. */
-  portalNames() {
-    return [...this.portals.keys()];
+  /** Every portal's latest estimate. */
+  all() {
+    return [...this.rooms.values()];
   }
 }
 
 /**
- * BudgetHub runs a BudgetLedger with a clock and a timer: the one object
- * the SharedWorker, a leader tab or a page holds. send(owner, id) delivers a
- * grant. now() and the timer functions are injectable for tests.
+ * Where a hub's messages go.
+ * @typedef {object} HubOut
+ * @property {(owner: string, message: object) => void} send to one client
+ * @property {(from: string, message: object) => void} relay to every client but from
+ * @property {(owner: string) => void} [watchClient] owner said it holds its client lock
+ * @property {(owner: string) => void} [gone] owner said bye (or its lock says so)
+ * @property {(portals: string[]) => void} [spent] the buckets of portals changed
+ *   (grants, a full portal, a plan): a leader announces their state then
+ */
+
+/**
+ * BudgetHub is the one object the SharedWorker, a leader tab or a page
+ * holds: a BudgetLedger with a clock and a timer, the holds and the room
+ * estimates, behind receive(owner, message). It grants reservations in the
+ * order they arrived, at the rate of the plan it was last given (a client
+ * that learned how much room the others leave passes that rate), and never
+ * past the bucket. now() and the timer functions are injectable for tests.
  */
 export class BudgetHub {
   /**
-   * @param {(owner: string, id: number, portal: string) => void} send
-   * @param {{now?: () => number, setTimeout?: typeof setTimeout, clearTimeout?: typeof clearTimeout}} [clock]
+   * @param {HubOut} out
+   * @param {{now?: () => number, setTimeout?: (f: () => void, ms: number) => any, clearTimeout?: (t: any) => void}} [clock]
    */
-  constructor(send, clock = {}) {
+  constructor(out, clock = {}) {
     this.ledger = new BudgetLedger();
-    this.send = send;
+    this.out = out;
     this.now = clock.now ?? (() => Date.now());
     this.setTimer = clock.setTimeout ?? ((f, ms) => setTimeout(f, ms));
     this.clearTimer = clock.clearTimeout ?? ((t) => clearTimeout(t));
+    /** @type {any} */
     this.timer = undefined;
     this.timerAt = Infinity;
-    /** Called with the grants of a pump that granted any (a leader announces its state then). */
-    this.onGrants = null;
-    /** Called with each hold, to relay it to the clients but its sender. */
-    this.onHold = null;
+    /** @type {HoldBook<Hold>} */
     this.holds = new HoldBook();
+    /** @type {RoomBook<Room>} */
+    this.rooms = new RoomBook();
   }
 
   /**
-   * A client met OPERATION_TIME_LIMIT: method of portal is blocked until
-   * until (epoch ms). The hub keeps it for clients that connect later and
-   * relays it through onHold.
-   * @param {string} portal @param {string} method @param {number} until @param {string} owner
+   * A message from client owner: checked once (a message that is not one
+   * of the protocol's, or whose fields do not check, changes nothing) and
+   * acted on.
+   * @param {unknown} owner
+   * @param {unknown} message
    */
-  hold(portal, method, until, owner) {
-    this.holds.note({ portal, method, until });
-    this.onHold?.(portal, method, until, owner);
+  receive(owner, message) {
+    if (typeof owner !== 'string' || owner === '') return;
+    if (ownValue(message, 'locked') === true) this.out.watchClient?.(owner);
+    switch (ownValue(message, 'type')) {
+      case 'hello': return this.hello(owner);
+      case 'bye': return this.bye(owner);
+      case 'reserve': return this.reserve(owner, message);
+      case 'cancel': {
+        const id = ownValue(message, 'id');
+        if (Number.isSafeInteger(id)) this.cancel(owner, /** @type {number} */ (id));
+        return;
+      }
+      case 'full':
+      case 'limits': {
+        const portal = ownValue(message, 'portal');
+        const limits = parseLimits(ownValue(message, 'limits'));
+        if (typeof portal !== 'string' || limits === null) return;
+        if (ownValue(message, 'type') === 'full') this.ledger.full(portal, limits, this.now());
+        else this.ledger.setLimits(portal, limits, this.now());
+        this.out.spent?.([portal]);
+        this.pump();
+        return;
+      }
+      case 'hold': {
+        const h = parseHold(message);
+        if (h === null) return;
+        this.holds.note(h);
+        this.out.relay(owner, { type: 'held', ...h });
+        return;
+      }
+      case 'room': {
+        const r = parseRoom(message);
+        // An estimate older than the one known is not news to anyone.
+        if (r !== null && this.rooms.note(r)) this.out.relay(owner, { type: 'known', ...r });
+        return;
+      }
+      default:
+    }
   }
 
-  /** The holds not yet lifted at now. @param {number} now */
-  activeHolds(now) {
-    return this.holds.active(now);
+  /** @param {string} owner */
+  hello(owner) {
+    this.out.send(owner, { type: 'ready' });
+    for (const h of this.holds.active(this.now())) this.out.send(owner, { type: 'held', ...h });
+    for (const r of this.rooms.all()) this.out.send(owner, { type: 'known', ...r });
   }
 
-  reserve(portal, limits, owner, id) {
-    this.ledger.reserve(portal, limits, owner, id, this.now());
-    this.pump();
-  }
-
-  /** Several reservations, in order, granted in one pump. @param {Array<{portal: string, limits: {perSecond: number, burst: number}, owner: string, id: number}>} items */
-  reserveAll(items) {
-    const now = this.now();
-    for (const r of items) this.ledger.reserve(r.portal, r.limits, r.owner, r.id, now);
-    this.pump();
-  }
-
-  full(portal, limits) {
-    this.ledger.full(portal, limits, this.now());
-    this.pump();
-  }
-
-  setLimits(portal, limits) {
-    this.ledger.setLimits(portal, limits, this.now());
-    this.pump();
-  }
-
-  drop(owner) {
+  /** A client that left holds no budget: its waiting reservations go. @param {string} owner */
+  bye(owner) {
     this.ledger.drop(owner);
+    this.out.gone?.(owner);
     this.pump();
   }
 
+  /** One reservation, or a task's items, granted in one pump. @param {string} owner @param {unknown} message */
+  reserve(owner, message) {
+    const items = ownValue(message, 'items');
+    const list = Array.isArray(items) ? items : [message];
+    const now = this.now();
+    for (let i = 0; i < list.length; i++) {
+      const portal = ownValue(list[i], 'portal');
+      const limits = parseLimits(ownValue(list[i], 'limits'));
+      const id = ownValue(list[i], 'id');
+      if (typeof portal === 'string' && limits !== null && Number.isSafeInteger(id)) {
+        this.ledger.reserve(portal, limits, owner, /** @type {number} */ (id), now);
+      }
+    }
+    this.pump();
+  }
+
+  /** @param {string} owner @param {number} id */
   cancel(owner, id) {
     this.ledger.cancel(owner, id);
     this.pump();
   }
 
-  /** Grants what fits now and sets the timer for the next. */
+  /**
+   * A new leader starts from what its tab heard: the buckets' last
+   * announced states, the holds and the room estimates.
+   * @param {{states: Iterable<{portal: string, level: number, at: number, limits: Limits}>, holds: Iterable<Hold>, rooms: Iterable<Room>}} heard
+   */
+  takeOver(heard) {
+    const now = this.now();
+    for (const s of heard.states) this.ledger.adopt(s.portal, s, now);
+    for (const h of heard.holds) this.holds.note({ portal: h.portal, method: h.method, until: h.until });
+    for (const r of heard.rooms) this.rooms.note({ portal: r.portal, others: r.others, at: r.at });
+  }
+
+  /** The bucket's state of portal now, for a leader to announce. @param {string} portal */
+  snapshot(portal) {
+    return this.ledger.snapshot(portal, this.now());
+  }
+
+  /** Grants what fits now, one message per client, and sets the timer for the next. */
   pump() {
     const now = this.now();
     const { granted, nextMs } = this.ledger.grant(now);
-    for (const g of granted) {
-      try {
-        this.send(g.owner, g.id, g.portal);
-      } catch {
-        // An owner that cannot be reached has spent its grant.
+    if (granted.length > 0) {
+      /** @type {Map<string, number[]>} */
+      const byOwner = new Map();
+      for (const g of granted) {
+        const ids = byOwner.get(g.owner);
+        if (ids === undefined) byOwner.set(g.owner, [g.id]);
+        else ids.push(g.id);
       }
+      for (const [owner, ids] of byOwner) {
+        try {
+          this.out.send(owner, { type: 'grants', ids });
+        } catch {
+          // An owner that cannot be reached has spent its grant.
+        }
+      }
+      this.out.spent?.([...new Set(granted.map((g) => g.portal))]);
     }
-    if (granted.length > 0 && this.onGrants !== null) this.onGrants(granted, now);
     const at = now + nextMs;
     if (at === this.timerAt) return;
     if (this.timer !== undefined) this.clearTimer(this.timer);

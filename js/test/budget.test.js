@@ -1,11 +1,15 @@
 // The shared budget's logic with time as an input: the leaky bucket, the
-// FIFO line across owners, a vanished owner, hand-over between leaders, and
-// the remembered plan. The SharedWorker and leader transports run in
-// Chromium (web/browsertest); here budget.js runs its page transport.
+// FIFO line across owners, a vanished owner, hand-over between leaders, the
+// protocol as BudgetHub.receive speaks it, and the remembered plan. The
+// SharedWorker and leader transports run in Chromium (web/browsertest);
+// here budget.js runs its page transport.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BudgetHub, BudgetLedger, LeakyBucket, capacity, parseLimits } from '../budget-core.js';
-import { budgetForModule, createBudget, plansForModule, rememberPlan, recallPlan } from '../budget.js';
+import { BudgetHub } from '../budget-core.js';
+import { BudgetLedger, LeakyBucket, capacity } from '../budget-ledger.js';
+import { parseLimits } from '../budget-core.js';
+import { budgetForModule, createBudget } from '../budget.js';
+import { plansForModule, rememberPlan, recallPlan } from '../plans.js';
 
 const standard = { perSecond: 2, burst: 50 };
 
@@ -36,6 +40,26 @@ function fakeClock(start = 1_000_000) {
   };
   return c;
 }
+
+// A hub at fixed instants, and what it told whom: out.sent holds
+// [owner, message] for one client, out.relayed [from, message] for all but
+// one; grants lists [owner, id, at] for each granted reservation.
+function hubAt(clock) {
+  const out = { sent: [], relayed: [], grants: [], watched: [], gone: [], spent: [] };
+  const hub = new BudgetHub({
+    send: (owner, message) => {
+      if (message.type === 'grants') for (const id of message.ids) out.grants.push([owner, id, clock.t]);
+      else out.sent.push([owner, message]);
+    },
+    relay: (from, message) => out.relayed.push([from, message]),
+    watchClient: (owner) => out.watched.push(owner),
+    gone: (owner) => out.gone.push(owner),
+    spent: (portals) => out.spent.push(portals),
+  }, clock);
+  return { hub, out };
+}
+
+const reserveMsg = (id, portal, limits) => ({ type: 'reserve', id, portal, limits });
 
 // Every run of grants i..j must fit the bucket: at most capacity at once
 // plus what drained between them.
@@ -77,66 +101,85 @@ test('full() fills the bucket to the brim: the next request waits one drain step
 test('two owners reserving 200 each are granted in arrival order and never past the bucket', () => {
   const clock = fakeClock();
   const limits = { perSecond: 5, burst: 20 };
-  const grants = [];
-  const hub = new BudgetHub((owner, id) => grants.push({ owner, id, at: clock.t }), clock);
+  const { hub, out } = hubAt(clock);
   const arrivals = [];
   for (let i = 0; i < 200; i++) {
     for (const owner of ['tab-a', 'tab-b']) {
-      hub.reserve('https://p.example', limits, owner, i);
+      hub.receive(owner, reserveMsg(i, 'https://p.example', limits));
       arrivals.push(`${owner}/${i}`);
     }
   }
   clock.runAll();
+  const grants = out.grants;
   assert.equal(grants.length, 400);
-  assert.deepEqual(grants.map((g) => `${g.owner}/${g.id}`), arrivals);
-  assertWithinBucket(grants.map((g) => g.at), limits);
+  assert.deepEqual(grants.map(([owner, id]) => `${owner}/${id}`), arrivals);
+  assertWithinBucket(grants.map(([, , at]) => at), limits);
   // The last grant comes when the bucket allows it, not later.
   const expected = ((400 - capacity(limits)) / limits.perSecond) * 1000;
-  assert.ok(grants.at(-1).at - grants[0].at <= expected + 400, `last grant at ${grants.at(-1).at - grants[0].at} ms, bucket allows ${expected}`);
+  assert.ok(grants.at(-1)[2] - grants[0][2] <= expected + 400, `last grant at ${grants.at(-1)[2] - grants[0][2]} ms, bucket allows ${expected}`);
 });
 
-test('reserveAll grants what fits of a task\'s reservations in one pump, in order, and the rest as the bucket drains', () => {
+test('a task\'s reservations (items) are granted as far as they fit in one message, in order, and the rest as the bucket drains', () => {
   const clock = fakeClock();
   const limits = { perSecond: 2, burst: 50 }; // capacity 49
-  const pumps = [];
-  let current = null;
-  const hub = new BudgetHub((owner, id) => current.push(id), clock);
-  hub.onGrants = () => { pumps.push(current); current = []; };
-  current = [];
-  hub.reserveAll(Array.from({ length: 52 }, (_, id) => ({ portal: 'https://p.example', limits, owner: 'o', id })));
-  assert.equal(pumps.length, 1);
-  assert.deepEqual(pumps[0], Array.from({ length: 49 }, (_, i) => i));
+  const messages = [];
+  const hub = new BudgetHub({ send: (owner, message) => messages.push([owner, message]), relay: () => {} }, clock);
+  hub.receive('o', { type: 'reserve', items: Array.from({ length: 52 }, (_, id) => ({ id, portal: 'https://p.example', limits })) });
+  assert.deepEqual(messages, [['o', { type: 'grants', ids: Array.from({ length: 49 }, (_, i) => i) }]]);
   clock.runAll();
-  assert.deepEqual(pumps.flat(), Array.from({ length: 52 }, (_, i) => i));
+  assert.deepEqual(messages.flatMap(([, m]) => m.ids), Array.from({ length: 52 }, (_, i) => i));
+  assert.equal(messages.length, 4, 'then one message per drain step');
 });
 
 test('portals have their own buckets', () => {
   const clock = fakeClock();
-  const grants = [];
-  const hub = new BudgetHub((owner, id, portal) => grants.push(portal), clock);
+  const { hub, out } = hubAt(clock);
   const one = { perSecond: 1, burst: 2 }; // capacity 1
-  hub.reserve('https://a.example', one, 'o', 1);
-  hub.reserve('https://a.example', one, 'o', 2);
-  hub.reserve('https://b.example', one, 'o', 3);
-  assert.deepEqual(grants, ['https://a.example', 'https://b.example']);
+  hub.receive('o', reserveMsg(1, 'https://a.example', one));
+  hub.receive('o', reserveMsg(2, 'https://a.example', one));
+  hub.receive('o', reserveMsg(3, 'https://b.example', one));
+  assert.deepEqual(out.grants.map(([, id]) => id), [1, 3]);
+  assert.deepEqual(out.spent, [['https://a.example'], ['https://b.example']], 'each grant changed its own portal\'s bucket');
   clock.runAll();
-  assert.deepEqual(grants, ['https://a.example', 'https://b.example', 'https://a.example']);
+  assert.deepEqual(out.grants.map(([, id]) => id), [1, 3, 2]);
 });
 
 test('a vanished owner holds no budget: its waiting reservations go, the others move up', () => {
   const clock = fakeClock();
   const limits = { perSecond: 4, burst: 3 }; // capacity 2
-  const grants = [];
-  const hub = new BudgetHub((owner, id) => grants.push(`${owner}/${id}`), clock);
-  for (let i = 0; i < 5; i++) hub.reserve('https://p.example', limits, 'gone', i);
-  hub.reserve('https://p.example', limits, 'alive', 0);
-  assert.deepEqual(grants, ['gone/0', 'gone/1']);
+  const { hub, out } = hubAt(clock);
+  for (let i = 0; i < 5; i++) hub.receive('gone', reserveMsg(i, 'https://p.example', limits));
+  hub.receive('alive', reserveMsg(0, 'https://p.example', limits));
+  const names = () => out.grants.map(([owner, id]) => `${owner}/${id}`);
+  assert.deepEqual(names(), ['gone/0', 'gone/1']);
   const start = clock.t;
-  hub.drop('gone');
+  hub.receive('gone', { type: 'bye' });
+  assert.deepEqual(out.gone, ['gone'], 'the transport hears that the client left');
   clock.runAll();
-  assert.deepEqual(grants, ['gone/0', 'gone/1', 'alive/0']);
+  assert.deepEqual(names(), ['gone/0', 'gone/1', 'alive/0']);
   // It went one drain step later, not after the dropped three.
   assert.ok(clock.t - start <= 251, `granted after ${clock.t - start} ms`);
+});
+
+test('the hub paces at the rate of the plan it was last given: a client that learned less room slows everyone', () => {
+  const clock = fakeClock();
+  const { hub, out } = hubAt(clock);
+  const portal = 'https://p.example';
+  const plan = { perSecond: 2, burst: 4 }; // capacity 3
+  for (let i = 0; i < 3; i++) hub.receive('a', reserveMsg(i, portal, plan));
+  assert.equal(out.grants.length, 3, 'the burst at once');
+  // The others are believed to spend 1.5 of the 2 requests/s: 0.5 is left.
+  hub.receive('a', { type: 'limits', portal, limits: { perSecond: 0.5, burst: 4 } });
+  for (let i = 3; i < 6; i++) hub.receive('b', reserveMsg(i, portal, plan)); // b's plan opens nothing: the bucket is open
+  clock.runAll();
+  const at = out.grants.map(([, , t]) => t);
+  assert.ok(at[3] - at[2] >= 2000 && at[3] - at[2] <= 2001, `the first at 0.5/s waited ${at[3] - at[2]} ms`);
+  for (let i = 4; i < 6; i++) assert.ok(at[i] - at[i - 1] >= 1999 && at[i] - at[i - 1] <= 2001, `grant ${i} came ${at[i] - at[i - 1]} ms after the one before`);
+  // Nobody else any more: the plan's rate again.
+  hub.receive('a', { type: 'limits', portal, limits: plan });
+  for (let i = 6; i < 9; i++) hub.receive('a', reserveMsg(i, portal, plan));
+  clock.runAll();
+  for (let i = 7; i < 9; i++) assert.ok(out.grants[i][2] - out.grants[i - 1][2] <= 501, `back at 2/s: ${out.grants[i][2] - out.grants[i - 1][2]} ms`);
 });
 
 test('a resent reservation is not counted twice; a cancelled one is not granted', () => {
@@ -294,7 +337,6 @@ test('the module\'s budget(portal) opens the shared bucket with its first plan',
   for (let i = 0; i < 3; i++) await mod.reserve(10, 4); // capacity 1: one now, then one per 100 ms
   assert.ok(performance.now() - t0 >= 195, 'the first plan opened the shared bucket');
   await assert.rejects(mod.reserve(0, 4), TypeError);
-  await assert.rejects(mod.reserve(10, 4, AbortSignal.abort(new Error('stopped'))), /stopped/);
   // A learned plan (the ledger tests pin what it does to the bucket) and a
   // full portal go through; the other client still draws on the same bucket.
   mod.full();
@@ -336,18 +378,109 @@ test('a hold reaches the portal\'s other budgets in the page, not its sender nor
   assert.deepEqual(heard.a, [['batch', 1_900_000_000_002]]);
 });
 
-test('the hub relays a hold with its sender, and keeps it for later clients until it lifts', () => {
+test('the hub relays a hold to all but its sender, and tells a client that says hello later the holds not yet lifted', () => {
   const clock = fakeClock();
-  const hub = new BudgetHub(() => {}, clock);
-  const relayed = [];
-  hub.onHold = (portal, method, until, from) => relayed.push({ portal, method, until, from });
-  hub.hold('https://p.example', 'im.dialog.unread', clock.t + 10_000, 'tab-a');
-  hub.hold('https://p.example', 'im.dialog.unread', clock.t + 5_000, 'tab-b'); // earlier: the later one stands
-  hub.hold('https://p.example', 'batch', clock.t + 1_000, 'tab-a');
-  assert.deepEqual(relayed.map((r) => r.from), ['tab-a', 'tab-b', 'tab-a']);
-  assert.deepEqual(hub.activeHolds(clock.t).map((h) => [h.method, h.until - clock.t]), [['im.dialog.unread', 10_000], ['batch', 1_000]]);
-  assert.deepEqual(hub.activeHolds(clock.t + 2_000).map((h) => h.method), ['im.dialog.unread']);
-  assert.deepEqual(hub.activeHolds(clock.t + 10_000), []);
+  const { hub, out } = hubAt(clock);
+  const t0 = clock.t;
+  const hold = (owner, method, until) => hub.receive(owner, { type: 'hold', portal: 'https://p.example', method, until });
+  hold('tab-a', 'im.dialog.unread', t0 + 10_000);
+  hold('tab-b', 'im.dialog.unread', t0 + 5_000); // earlier: the later one stands
+  hold('tab-a', 'batch', t0 + 1_000);
+  assert.deepEqual(out.relayed.map(([from, m]) => [from, m.method, m.until - t0]), [['tab-a', 'im.dialog.unread', 10_000], ['tab-b', 'im.dialog.unread', 5_000], ['tab-a', 'batch', 1_000]]);
+  assert.deepEqual(out.relayed[0][1], { type: 'held', portal: 'https://p.example', method: 'im.dialog.unread', until: t0 + 10_000 });
+  const hello = (owner) => {
+    out.sent.length = 0;
+    hub.receive(owner, { type: 'hello' });
+    return out.sent.map(([to, m]) => [to, m.type, m.method, m.type === 'held' ? m.until - t0 : undefined]);
+  };
+  assert.deepEqual(hello('tab-c'), [['tab-c', 'ready', undefined, undefined], ['tab-c', 'held', 'im.dialog.unread', 10_000], ['tab-c', 'held', 'batch', 1_000]]);
+  clock.t = t0 + 2_000;
+  assert.deepEqual(hello('tab-d'), [['tab-d', 'ready', undefined, undefined], ['tab-d', 'held', 'im.dialog.unread', 10_000]]);
+  clock.t = t0 + 10_000;
+  assert.deepEqual(hello('tab-e'), [['tab-e', 'ready', undefined, undefined]]);
+});
+
+test('the hub keeps the newest room per portal, relays it to all but its sender, and tells it to a client that says hello later', () => {
+  const clock = fakeClock();
+  const { hub, out } = hubAt(clock);
+  const room = (owner, portal, others, at) => hub.receive(owner, { type: 'room', portal, others, at });
+  room('tab-a', 'https://p.example', 1.5, 1_000);
+  assert.deepEqual(out.relayed, [['tab-a', { type: 'known', portal: 'https://p.example', others: 1.5, at: 1_000 }]]);
+  room('tab-b', 'https://p.example', 0.2, 900); // learned before tab-a's: old news, for nobody
+  room('tab-b', 'https://p.example', 0.5, 1_000); // learned at the same instant: the first stands
+  assert.equal(out.relayed.length, 1);
+  room('tab-b', 'https://p.example', 0, 2_000); // the others stopped
+  room('tab-a', 'https://q.example', 1, 1_500); // another portal: its own estimate
+  assert.deepEqual(out.relayed.slice(1), [
+    ['tab-b', { type: 'known', portal: 'https://p.example', others: 0, at: 2_000 }],
+    ['tab-a', { type: 'known', portal: 'https://q.example', others: 1, at: 1_500 }],
+  ]);
+  hub.receive('tab-c', { type: 'hello' });
+  assert.deepEqual(out.sent, [
+    ['tab-c', { type: 'ready' }],
+    ['tab-c', { type: 'known', portal: 'https://p.example', others: 0, at: 2_000 }],
+    ['tab-c', { type: 'known', portal: 'https://q.example', others: 1, at: 1_500 }],
+  ]);
+});
+
+test('receive checks every message once: what does not check changes nothing and tells nobody', () => {
+  const clock = fakeClock();
+  const { hub, out } = hubAt(clock);
+  const portal = 'https://p.example';
+  const limits = { perSecond: 1, burst: 2 }; // capacity 1
+  const bad = [
+    [42, reserveMsg(1, portal, limits)], // no owner
+    ['', reserveMsg(1, portal, limits)],
+    ['o', null],
+    ['o', 'reserve'],
+    ['o', { type: 'grant', id: 1 }], // not a client's message
+    ['o', Object.create({ type: 'reserve', id: 1, portal, limits })], // inherited fields
+    ['o', { type: 'reserve', id: 1.5, portal, limits }],
+    ['o', { type: 'reserve', id: 1, portal: 7, limits }],
+    ['o', { type: 'reserve', id: 1, portal, limits: { perSecond: 0, burst: 2 } }],
+    ['o', { type: 'reserve', items: [{ id: 'x', portal, limits }] }],
+    ['o', { type: 'full', portal, limits: null }],
+    ['o', { type: 'limits', portal }],
+    ['o', { type: 'cancel', id: '1' }],
+    ['o', { type: 'hold', portal, method: '', until: 5 }],
+    ['o', { type: 'hold', portal, method: 'batch', until: Infinity }],
+    ['o', { type: 'room', portal, others: -1, at: 1 }],
+    ['o', { type: 'room', portal, others: NaN, at: 1 }],
+    ['o', { type: 'room', portal, others: Infinity, at: 1 }],
+    ['o', { type: 'room', portal, others: 1, at: -5 }],
+    ['o', { type: 'room', portal, others: '1', at: 1 }],
+    ['o', { type: 'room', others: 1, at: 1 }],
+    ['o', { type: 'room', portal, get others() { return 1; }, at: 1 }],
+  ];
+  for (const [owner, message] of bad) hub.receive(owner, message);
+  assert.deepEqual(out, { sent: [], relayed: [], grants: [], watched: [], gone: [], spent: [] });
+  assert.deepEqual(hub.ledger.portalNames(), [], 'no bucket was opened');
+  // The same fields, right: granted.
+  hub.receive('o', { type: 'reserve', items: [{ id: 'x', portal, limits }, { id: 2, portal, limits }] });
+  assert.deepEqual(out.grants.map(([, id]) => id), [2]);
+});
+
+test('a message with locked: true has the transport watch its client\'s lock', () => {
+  const { hub, out } = hubAt(fakeClock());
+  hub.receive('tab-a', { type: 'hello', locked: true });
+  hub.receive('tab-b', { type: 'hello' });
+  hub.receive('tab-c', { type: 'reserve', id: 1, portal: 'https://p.example', limits: standard, locked: true });
+  assert.deepEqual(out.watched, ['tab-a', 'tab-c']);
+});
+
+test('full and a new plan change the bucket for everyone, and say so to the transport', () => {
+  const clock = fakeClock();
+  const { hub, out } = hubAt(clock);
+  const portal = 'https://p.example';
+  hub.receive('a', reserveMsg(1, portal, standard));
+  hub.receive('b', { type: 'full', portal, limits: standard });
+  hub.receive('b', reserveMsg(2, portal, standard));
+  assert.deepEqual(out.grants.map(([owner, id]) => `${owner}/${id}`), ['a/1'], 'after full, the next waits a drain step');
+  assert.deepEqual(out.spent, [[portal], [portal]]);
+  clock.runAll();
+  assert.equal(out.grants[1][2] - out.grants[0][2], 501);
+  hub.receive('a', { type: 'limits', portal, limits: { perSecond: 5, burst: 250 } });
+  assert.equal(hub.snapshot(portal).limits.perSecond, 5);
 });
 
 test('a budget that starts watching hears the portal\'s holds not yet lifted', () => {
@@ -362,4 +495,58 @@ test('a budget that starts watching hears the portal\'s holds not yet lifted', (
   const own = [];
   a.watch((method, at) => own.push([method, at]));
   assert.deepEqual(own, [], 'a budget does not hear its own hold back');
+});
+
+test('a room estimate reaches the portal\'s other budgets in the page, not its sender nor other portals; unwatch stops it', () => {
+  const a = budgetForModule('https://room.example/rest/', { via: 'page' });
+  const b = budgetForModule('https://room.example', { via: 'page' });
+  const c = createBudget('https://room.example', standard, { via: 'page' });
+  const other = budgetForModule('https://other-room.example', { via: 'page' });
+  const heard = { a: [], b: [], c: [], other: [] };
+  a.watchRoom((others, at) => heard.a.push([others, at]));
+  const stopB = b.watchRoom((others, at) => heard.b.push([others, at]));
+  c.watchRoom((others, at) => heard.c.push([others, at]));
+  other.watchRoom((others, at) => heard.other.push([others, at]));
+  a.room(1.5, 1_900_000_000_000);
+  assert.deepEqual(heard, { a: [], b: [[1.5, 1_900_000_000_000]], c: [[1.5, 1_900_000_000_000]], other: [] });
+  for (const [others, at] of [[-1, 1_900_000_000_001], [NaN, 1_900_000_000_001], [Infinity, 1_900_000_000_001], [1, -1], ['1', 1_900_000_000_001], [1, undefined]]) {
+    a.room(others, at); // not an estimate: nobody hears it
+  }
+  a.room(0.2, 1_800_000_000_000); // learned before the one known: old news
+  assert.deepEqual(heard.b, [[1.5, 1_900_000_000_000]]);
+  stopB();
+  c.room(0, 1_900_000_000_005); // the others stopped
+  assert.deepEqual(heard.b, [[1.5, 1_900_000_000_000]], 'unwatched');
+  assert.deepEqual(heard.a, [[0, 1_900_000_000_005]]);
+  assert.deepEqual(heard.c, [[1.5, 1_900_000_000_000]], 'not its own back');
+  assert.throws(() => a.watchRoom('listener'), TypeError);
+});
+
+test('a budget that starts watching the room hears the latest estimate at once', () => {
+  const a = budgetForModule('https://late-room.example', { via: 'page' });
+  const b = budgetForModule('https://late-room.example', { via: 'page' });
+  const heard = [];
+  b.watchRoom((others, at) => heard.push([others, at]));
+  assert.deepEqual(heard, [], 'nothing known yet');
+  a.room(1, 1_000);
+  a.room(0.5, 2_000);
+  const later = [];
+  budgetForModule('https://late-room.example', { via: 'page' }).watchRoom((others, at) => later.push([others, at]));
+  assert.deepEqual(later, [[0.5, 2_000]]);
+  const own = [];
+  a.watchRoom((others, at) => own.push([others, at]));
+  assert.deepEqual(own, [], 'a budget does not hear its own estimate back');
+});
+
+test('the module\'s reserve paces the shared bucket at the rate it passes: a lower one (room left by others) slows the next grants', async () => {
+  const mod = budgetForModule('https://pace.example', { via: 'page' });
+  await Promise.all(Array.from({ length: 6 }, () => mod.reserve(8, 8))); // capacity 6: at once
+  const t0 = performance.now();
+  await mod.reserve(4, 7); // capacity 6, the level at 6: one drain step at 4/s (125 ms at 8/s)
+  const slow = performance.now() - t0;
+  assert.ok(slow >= 200, `at 4/s the next grant waited ${slow.toFixed(0)} ms`);
+  const t1 = performance.now();
+  await mod.reserve(8, 8);
+  const fast = performance.now() - t1;
+  assert.ok(fast < slow - 50, `back at 8/s the next one waited ${fast.toFixed(0)} ms, at 4/s ${slow.toFixed(0)} ms`);
 });

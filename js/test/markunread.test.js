@@ -3,7 +3,7 @@
 // real (empty) wasm module served by a stubbed fetch.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, copyFileSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,8 +18,11 @@ const realFetch = globalThis.fetch;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'markunread-shim-'));
-  copyFileSync(join(jsDir, 'markunread.js'), join(dir, 'markunread.js'));
-  for (const file of ['auth.js', 'budget.js', 'budget-core.js']) copyFileSync(join(jsDir, file), join(dir, file));
+  // The shim's files as package.json ships them; wasm_exec.js is the stand-in below.
+  const { files } = JSON.parse(readFileSync(join(jsDir, 'package.json'), 'utf8'));
+  for (const file of files) {
+    if (file.endsWith('.js') && file !== 'wasm_exec.js') copyFileSync(join(jsDir, file), join(dir, file));
+  }
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(join(dir, 'wasm_exec.js'), `
     export const goGlobal = {};

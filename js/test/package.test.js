@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const tarball = process.env.MARKUNREAD_PACKAGE;
+// What ships is listed once, in js/package.json "files".
+const shipped = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')).files;
 const { MARKUNREAD_APP_URL: appURL, MARKUNREAD_PORTAL_URL: portalURL, MARKUNREAD_TOKEN: token } = process.env;
 
 describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE: run through make test-js' }, () => {
@@ -28,9 +30,10 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
 
   test('installs the module, the shim, wasm_exec.js and the types', () => {
     const dir = join(project, 'node_modules', 'markunread');
-    for (const file of ['markunread.js', 'auth.js', 'budget.js', 'budget-core.js', 'markunread-budget-worker.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md', 'LICENSE']) {
-      assert.ok(existsSync(join(dir, file)), `${file} is in the package`);
+    for (const file of ['markunread.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'markunread.wasm.br', 'markunread.wasm.gz', 'README.md', 'LICENSE']) {
+      assert.ok(shipped.includes(file), `package.json files lists ${file}`);
     }
+    for (const file of shipped) assert.ok(existsSync(join(dir, file)), `${file} is in the package`);
     const wasm = readFileSync(join(dir, 'markunread.wasm'));
     assert.deepEqual([...wasm.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'markunread.wasm is WebAssembly');
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
@@ -45,9 +48,7 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     assert.equal(Object.keys(root)[0], 'types', 'types comes first in the "." export, as TypeScript requires');
     assert.equal(root.types, './markunread.d.ts');
     assert.equal(pkg.exports['./markunread.wasm'], './markunread.wasm', 'bundlers and servers can reach the module by name');
-    for (const file of ['markunread.js', 'auth.js', 'budget.js', 'budget-core.js', 'markunread-budget-worker.js', 'wasm_exec.js', 'markunread.d.ts', 'markunread.wasm', 'LICENSE']) {
-      assert.ok(pkg.files.includes(file), `files lists ${file}`);
-    }
+    assert.deepEqual(pkg.files, shipped, 'the installed package.json lists what js/package.json does');
     assert.equal(pkg.sideEffects, false, 'no file changes the page when imported: wasm_exec.js runs against a private global');
     assert.equal(pkg.license, 'MIT');
     const license = readFileSync(join(dir, 'LICENSE'), 'utf8');
@@ -55,11 +56,7 @@ describe('the packed npm package', { skip: !tarball && 'needs MARKUNREAD_PACKAGE
     assert.match(license, /Permission is hereby granted, free of charge/);
     // Nothing beyond what a user needs: no tests, no sources of the build.
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
-    assert.deepEqual(listing, [
-      'package/LICENSE', 'package/README.md', 'package/auth.js', 'package/budget-core.js', 'package/budget.js',
-      'package/markunread-budget-worker.js', 'package/markunread.d.ts', 'package/markunread.js',
-      'package/markunread.wasm', 'package/markunread.wasm.br', 'package/markunread.wasm.gz', 'package/package.json', 'package/wasm_exec.js',
-    ]);
+    assert.deepEqual(listing, [...shipped, 'package.json'].map((f) => `package/${f}`).sort());
   });
 
   test('its README says how to use it with and without a bundler', () => {

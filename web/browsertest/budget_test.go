@@ -151,6 +151,48 @@ func TestBudgetATabOpenedLaterHearsTheHoldsNotYetLifted(t *testing.T) {
 	}
 }
 
+// What one tab learned of the portal's other apps reaches a tab opened
+// later, at once, whichever way the tabs share their budget: from the
+// worker when it says hello, or from the leading tab in the fallback. An
+// older estimate told after it changes nothing; a newer one reaches the
+// open tab as it is told.
+func TestBudgetATabOpenedLaterHearsTheRoomOthersLearned(t *testing.T) {
+	needBrowser(t)
+	for _, via := range []string{"shared-worker", "leader"} {
+		t.Run(via, func(t *testing.T) {
+			e := newEnv(t, devportal.Config{})
+			tabs := budgetTabs(t, e, 2)
+			at := time.Now().UnixMilli()
+			tell := func(others float64, at int64) {
+				t.Helper()
+				got, err := chromedp.Run(tabs[0], chromedp.Evaluate[string](fmt.Sprintf(
+					`window.roomFor({portal: %q, perSecond: %g, burst: %d, via: %q, others: %g, at: %d})`,
+					e.portalURL, budgetRate, budgetBurst, via, others, at), chromedp.EvalAwaitPromise))
+				require.NoError(t, err)
+				require.Equal(t, via, got)
+			}
+			heard := func(n int) [][]float64 {
+				t.Helper()
+				_, err := chromedp.Run(tabs[1], chromedp.Poll[bool](fmt.Sprintf("window.roomsHeard.length >= %d", n), chromedp.WithPollingTimeout(5*time.Second)))
+				require.NoError(t, err, "the later tab heard %d estimates", n)
+				time.Sleep(300 * time.Millisecond) // anything more it would hear
+				got, err := chromedp.Run(tabs[1], chromedp.Evaluate[[][]float64]("window.roomsHeard"))
+				require.NoError(t, err)
+				return got
+			}
+			tell(1.5, at)
+			tell(0.25, at-1000) // learned before: old news
+			got, err := chromedp.Run(tabs[1], chromedp.Evaluate[string](fmt.Sprintf(`window.watchRoom({portal: %q, perSecond: %g, burst: %d, via: %q})`,
+				e.portalURL, budgetRate, budgetBurst, via), chromedp.EvalAwaitPromise))
+			require.NoError(t, err)
+			assert.Equal(t, via, got)
+			assert.Equal(t, [][]float64{{1.5, float64(at)}}, heard(1), "what the later tab heard when it opened")
+			tell(0, at+1) // the others stopped
+			assert.Equal(t, [][]float64{{1.5, float64(at)}, {0, float64(at + 1)}}, heard(2), "what it heard while open")
+		})
+	}
+}
+
 func TestBudgetTabThatClosesHoldsNothing(t *testing.T) {
 	needBrowser(t)
 	cases := []struct {
