@@ -12,7 +12,7 @@ export class MarkUnreadError extends Error {
    * @param {string} code
    * @param {string} description
    * @param {number} [status] HTTP status; 0 or absent when there was none
-   * @param {number} [attempts] requests made for this call; 0 or absent when none
+   * @param {number} [attempts] requests made for this call: 0 when none was
    * @param {ErrorOptions} [options]
    */
   constructor(code, description, status, attempts, options) {
@@ -21,7 +21,9 @@ export class MarkUnreadError extends Error {
     this.code = code;
     this.description = description;
     this.status = status ? status : undefined;
-    this.attempts = attempts ? attempts : undefined;
+    // 0 says that no request was made (refused locally, cancelled while
+    // queued); undefined that nobody counted (the shim's own errors).
+    this.attempts = typeof attempts === 'number' && Number.isSafeInteger(attempts) && attempts >= 0 ? attempts : undefined;
   }
 }
 
@@ -218,7 +220,7 @@ export class ModuleState {
     if (!this.error) {
       this.error = this.closing
         ? new MarkUnreadError('CLIENT_CLOSED', 'the client is closed')
-        : new MarkUnreadError('INTERNAL_ERROR', this.redact(`the markunread module failed: ${describe(cause)}`), 0, 0, { cause });
+        : new MarkUnreadError('INTERNAL_ERROR', this.redact(`the markunread module failed: ${describe(cause)}`), 0, undefined, { cause });
       for (const reject of this.pending) reject(this.error);
       this.pending.clear();
     }
@@ -236,7 +238,7 @@ export class ModuleState {
         (err) => {
           this.pending.delete(reject);
           reject(err instanceof MarkUnreadError ? err
-            : new MarkUnreadError('INTERNAL_ERROR', this.redact(`unexpected rejection from the module: ${describe(err)}`), 0, 0, { cause: err }));
+            : new MarkUnreadError('INTERNAL_ERROR', this.redact(`unexpected rejection from the module: ${describe(err)}`), 0, undefined, { cause: err }));
         },
       );
     });

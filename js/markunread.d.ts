@@ -45,7 +45,11 @@ export class MarkUnreadError extends Error {
   description: string;
   /** The HTTP status of the answer that failed the call, when there was one. */
   status: number | undefined;
-  /** Requests made for this call, when any were. */
+  /**
+   * Requests made for this call: 0 when none was (its arguments were refused
+   * locally, or it was cancelled or timed out before sending). Undefined on
+   * an error the shim makes itself (the module failed or was closed).
+   */
   attempts: number | undefined;
 }
 

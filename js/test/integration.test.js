@@ -85,6 +85,8 @@ describe('the real module against devportal', { skip: skip || (built !== true &&
         assert.ok(err instanceof MarkUnreadError, `${label}: ${err}`);
         assert.equal(err.code, code, label);
         assert.equal(typeof err.description, 'string');
+        assert.equal(err.attempts, 0, `${label}: no request was made`);
+        assert.equal(err.status, undefined, `${label}: no answer`);
         return true;
       });
     }

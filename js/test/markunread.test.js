@@ -95,10 +95,11 @@ describe('MarkUnreadError', () => {
     assert.match(String(err), /^MarkUnreadError: QUERY_LIMIT_EXCEEDED: Too many requests/);
   });
 
-  test('status and attempts are undefined when there was none (the module passes 0)', () => {
+  test('status is undefined when there was none; attempts 0 says no request was made (the module passes 0)', () => {
     const err = new MarkUnreadError('DIALOG_ID_EMPTY', 'Dialog ID can\'t be empty', 0, 0);
     assert.equal(err.status, undefined);
-    assert.equal(err.attempts, undefined);
+    assert.equal(err.attempts, 0);
+    assert.equal(new MarkUnreadError('QUEUE_FULL', 'full').attempts, undefined, 'not counted: not given');
   });
 });
 
