@@ -210,6 +210,8 @@ async function instantiate(wasmUrl, importObject) {
   /** @type {Error | null} the Error to give once the watchdog fired */
   let stalled = null;
   let received = 0;
+  /** @type {Uint8Array | null} the first bytes, to tell an HTML page from a module */
+  let head = null;
   let watchdog;
   const watch = (ms, error) => {
     clearTimeout(watchdog);
@@ -248,6 +250,7 @@ async function instantiate(wasmUrl, importObject) {
           out.close();
           return;
         }
+        head ??= chunk.value.slice(0, 16);
         received += chunk.value.byteLength;
         watch(DOWNLOAD_STALL_MS, downloadStalled);
         out.enqueue(chunk.value);
@@ -264,13 +267,21 @@ async function instantiate(wasmUrl, importObject) {
         const streamed = new Response(body, { headers: { 'content-type': 'application/wasm' } });
         return (await Promise.race([WebAssembly.instantiateStreaming(streamed, importObject), compiling])).instance;
       }
+      const bytes = await Promise.race([new Response(body).arrayBuffer(), compiling]);
+      const { instance } = await Promise.race([WebAssembly.instantiate(bytes, importObject), compiling]);
       if (type !== 'application/wasm') {
         console.warn(`markunread: ${url} is served as "${type || 'no Content-Type'}"; serve .wasm files as application/wasm so the browser can compile while downloading`);
       }
-      const bytes = await Promise.race([new Response(body).arrayBuffer(), compiling]);
-      return (await Promise.race([WebAssembly.instantiate(bytes, importObject), compiling])).instance;
+      return instance;
     } catch (cause) {
-      throw stalled ?? new Error(`markunread: cannot instantiate ${url}: ${describe(cause)}`, { cause });
+      if (stalled) throw stalled;
+      // A dev server answers a path it does not have with its app's page
+      // (Vite's fallback): the compiler's "expected magic word" says less.
+      if (type.startsWith('text/html') || looksLikeHTML(head)) {
+        throw new Error(`markunread: cannot instantiate ${url}: an HTML page came back instead of the module `
+          + `(served as "${type || 'no Content-Type'}"); is wasmUrl right?`, { cause });
+      }
+      throw new Error(`markunread: cannot instantiate ${url}: ${describe(cause)}`, { cause });
     }
   } finally {
     clearTimeout(watchdog);
@@ -278,3 +289,14 @@ async function instantiate(wasmUrl, importObject) {
 }
 
 
+/**
+ * Whether a body begins like markup: "<" after an optional byte order mark
+ * and white space. A wasm module begins with "\0asm".
+ * @param {Uint8Array | null} head
+ */
+function looksLikeHTML(head) {
+  if (head === null) return false;
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
+  return head[i] === 0x3c;
+}

@@ -247,7 +247,9 @@ export class MarkUnreadClient extends EventTarget {
  * with a MarkUnreadError NO_AUTH when there is no auth source at all or
  * INVALID_PORTAL for an unusable options.portal, and with an Error naming the step that failed or
  * stalled: no answer or no byte of the .wasm for 10 s, compiling for 30 s
- * after the last byte, starting for 20 s.
+ * after the last byte, starting for 20 s. An HTML page where the module
+ * should be (a dev server's fallback) is named as such and asks whether
+ * wasmUrl is right.
  */
 export function load(options?: LoadOptions): Promise<MarkUnreadClient>;
 

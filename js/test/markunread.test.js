@@ -275,9 +275,26 @@ describe('load()', () => {
   });
 
   test('bytes that are not wasm reject with a clear Error', async () => {
-    serveWasm({ bytes: new TextEncoder().encode('<html>oops</html>') });
+    serveWasm({ bytes: new Uint8Array([0x01, 0x02, 0x03, 0x04, 0x05]) });
     fakeModule();
-    await assert.rejects(load({ auth: AUTH }), /cannot instantiate/);
+    await assert.rejects(load({ auth: AUTH }), /cannot instantiate .*markunread\.wasm: /);
+  });
+
+  test('an HTML page instead of the module (a dev server\'s fallback) says so, and asks whether wasmUrl is right', async (t) => {
+    const warn = t.mock.method(console, 'warn', () => {});
+    const page = new TextEncoder().encode('\ufeff\n<!doctype html><html><body>app</body></html>');
+    for (const type of ['text/html', 'application/wasm', '']) {
+      serveWasm({ bytes: page, type });
+      fakeModule();
+      await assert.rejects(load({ auth: AUTH, wasmUrl: 'http://localhost:5173/src/markunread.wasm' }), (err) => {
+        assert.ok(err instanceof Error && !(err instanceof MarkUnreadError), 'the same kind of error as any load step');
+        assert.match(err.message, /^markunread: cannot instantiate http:\/\/localhost:5173\/src\/markunread\.wasm: an HTML page came back instead of the module/);
+        assert.match(err.message, /is wasmUrl right\?$/);
+        if (type === 'text/html') assert.match(err.message, /served as "text\/html"/);
+        return true;
+      }, `served as ${type || 'nothing'}`);
+    }
+    assert.equal(warn.mock.callCount(), 0, 'no advice about the MIME type of a module that never came');
   });
 
   test('a Go program that exits before ready rejects load()', async () => {
