@@ -14,15 +14,16 @@
 // never in a URL, and are never logged. A refusal rejects with a
 // MarkUnreadError carrying the Worker's code (NOT_INSTALLED, TOKEN_REFUSED,
 // BAD_PAIR, ...) and the HTTP status.
-import { MarkUnreadError } from './markunread.js';
-import { own, ownCopy, randomKey } from './auth.js';
+import { MarkUnreadError } from './client.js';
+import { randomKey } from './auth.js';
+import { own, ownCopy } from './own.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * @param {{server?: string, session?: Session | (() => Session | Promise<Session>), timeoutMs?: number,
  *          fetch?: typeof fetch}} [options]
- * @returns {LaterJobs}
+ * @returns {import('./markunread.js').LaterJobs}
  * @typedef {{memberId: string, accessToken: string, refreshToken: string}} Session
  */
 export function later(options = {}) {
@@ -73,12 +74,14 @@ export function later(options = {}) {
     /**
      * Hands a job to the Worker: pairs [[dialogId, messageId], ...], marked when
      * `at` comes (a Date or Unix ms; left out: now, in the background).
+     * @param {ReadonlyArray<unknown>} pairs @param {{at?: Date | number}} [options]
      */
     async markLater(pairs, { at } = {}) {
       if (!Array.isArray(pairs)) throw new TypeError('markunread: markLater(pairs) takes [[dialogId, messageId], ...]');
       const when = at instanceof Date ? at.getTime() : at;
       if (when !== undefined && !Number.isFinite(when)) throw new TypeError('markunread: markLater(pairs, {at}) takes a Date or Unix milliseconds');
       const s = await session();
+      /** @type {Record<string, unknown>} */
       const body = { ...s, pairs: pairs.map((p) => (Array.isArray(p) ? [p[0], p[1]] : p)) };
       if (when !== undefined) body.at = Math.round(when);
       return (await call('', body)).job;
