@@ -182,7 +182,8 @@ worker: worker-build
 	exec $(BIN)/worker-local -dir $(WORKER) -workerd $(WORKER_SRC)/node_modules/.bin/workerd
 
 # The Worker's logic natively (in test-go), and here the Worker itself under workerd
-# against the emulator.
-test-worker: worker-build
-	MARKUNREAD_WORKER_DIR=$(CURDIR)/$(WORKER) MARKUNREAD_WORKERD=$(CURDIR)/$(WORKER_SRC)/node_modules/.bin/workerd \
-	  $(GO) test -count=1 ./wasm/worker/workerd/
+# against the emulator, and the demo's reminder through it in Chromium.
+WITH_WORKER := MARKUNREAD_WORKER_DIR=$(CURDIR)/$(WORKER) MARKUNREAD_WORKERD=$(CURDIR)/$(WORKER_SRC)/node_modules/.bin/workerd
+test-worker: worker-build chromium
+	$(WITH_WORKER) $(GO) test -count=1 ./wasm/worker/workerd/
+	$(WITH_WORKER) MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 -run '^TestDemoReminderIsMarkedByTheWorker' ./web/browsertest/

@@ -3,6 +3,7 @@
 // for a token itself.
 import { load } from '/dist/markunread.js';
 import { fitPortalFrame } from './frame.js';
+import { startLater } from './later-demo.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -131,6 +132,10 @@ function fillList() {
 async function main() {
   fitPortalFrame($('page'));
   $('count').addEventListener('input', fillList);
+  startLater({
+    single: () => [$('dialog').value, $('message').value],
+    many: () => listedDialogs().map((dialog) => [dialog, $('bulkMessage').value]),
+  });
 
   let client;
   try {
