@@ -20,6 +20,9 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 // it a second time. The entry removes the header.
 const EncodedHeader = "X-Markunread-Encoded"
 
+// ServerTimingName is the Server-Timing entry of every page the Worker serves.
+const ServerTimingName = "markunread-worker"
+
 // Cache lifetimes: a URL with the build's ?v= never changes; anything else is checked
 // again each time (its ETag makes that a 304).
 const (
@@ -67,6 +70,9 @@ func (f *Front) serveAsset(w http.ResponseWriter, r *http.Request, asPage bool) 
 	if path.Ext(name) == ".html" {
 		h.Set("Content-Security-Policy", ContentSecurityPolicy)
 		h.Set("Referrer-Policy", "no-referrer")
+		// Tells the page that the app's Worker served it (the page reads its own
+		// navigation entry's serverTiming), so it offers what needs the Worker.
+		h.Set("Server-Timing", ServerTimingName)
 	}
 	if f.Settings.BuildID != "" {
 		etag := `"` + f.Settings.BuildID + encoding + `"`

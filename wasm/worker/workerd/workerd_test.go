@@ -132,6 +132,7 @@ func TestTheWorkerAnswersTheLaunchPostWithTheAppPage(t *testing.T) {
 	assert.Contains(t, string(body), "<title>markunread demo app</title>")
 	assert.Contains(t, res.Header.Get("Content-Security-Policy"), "script-src 'self' 'wasm-unsafe-eval'")
 	assert.NotContains(t, string(body), "AUTH_ID", "the form's token is not echoed into the page")
+	assert.Equal(t, "markunread-worker", res.Header.Get("Server-Timing"), "the page can tell the Worker served it")
 }
 
 func TestTheWorkerServesTheModuleCompressedOnceAndCachesVersionedFiles(t *testing.T) {
