@@ -40,16 +40,23 @@ func (s planStore) Remember(portal string, p unread.Plan) {
 
 // sharedBudget is the shim's budget shared by the app's clients, frames
 // and tabs: budget(portal) gives {reserve(perSecond, burst) -> Promise,
-// full(), hold(method, untilMs), watch(listener) -> unwatch}, made once
-// per portal; listener(method, untilMs) hears the holds of the portal's
-// other clients, which go to held.
+// full(), hold(method, untilMs), watch(listener) -> unwatch, room(others,
+// atMs), watchRoom(listener) -> unwatch}, made once per portal;
+// watch's listener(method, untilMs) hears the holds of the portal's other
+// clients, which go to held; watchRoom's listener(others, atMs) hears what
+// they learned of the portal's other apps (requests per second; it is
+// called at once with the latest known), which goes to heardRoom. room and
+// watchRoom are optional: an older shim's budget, or a page's own, works
+// without them.
 type sharedBudget struct {
 	factory js.Value
-	// held passes holds to the client's Held: set before the client's
-	// first request, cleared by release (calls from JavaScript all run on
-	// one thread). Its time is epoch milliseconds: a time.Time among this
-	// type's fields would keep Time's formatting in the module (about 17 KB).
-	held func(portal, method string, untilMs float64)
+	// held and heardRoom pass holds and rooms to the client's Held and
+	// HeardRoom: set before the client's first request, cleared by release
+	// (calls from JavaScript all run on one thread). Times are epoch
+	// milliseconds: a time.Time among this type's fields would keep Time's
+	// formatting in the module (about 17 KB).
+	held      func(portal, method string, untilMs float64)
+	heardRoom func(portal string, others, atMs float64)
 
 	mu        sync.Mutex
 	byPortal  map[string]js.Value
@@ -74,8 +81,10 @@ func (s *sharedBudget) get(portal string) (js.Value, error) {
 	s.mu.Unlock()
 	if !ok {
 		// Outside the lock: watch tells the listener at once of the holds
-		// not yet lifted, and the listener runs here, on this goroutine.
+		// not yet lifted, and watchRoom of the room last learned; the
+		// listeners run here, on this goroutine.
 		s.watch(portal, b)
+		s.watchRoom(portal, b)
 	}
 	return b, nil
 }
@@ -94,10 +103,41 @@ func (s *sharedBudget) watch(portal string, b js.Value) {
 	}, func(*unread.Error) {})
 	var unwatch js.Value
 	_ = guard("budget.watch", func() { unwatch = b.Call("watch", listener) })
+	s.keep(listener, unwatch)
+}
+
+// watchRoom has the client hear what portal's other clients learned of
+// the portal's other apps, when the budget can tell it.
+func (s *sharedBudget) watchRoom(portal string, b js.Value) {
+	heard := s.heardRoom
+	if heard == nil || !hasMethod(b, "watchRoom") {
+		return
+	}
+	listener := funcOf("budget.watchRoom's listener", func(args []js.Value) {
+		others, at := arg(args, 0), arg(args, 1)
+		if s.heardRoom != nil && others.Type() == js.TypeNumber && at.Type() == js.TypeNumber {
+			heard(portal, others.Float(), at.Float())
+		}
+	}, func(*unread.Error) {})
+	var unwatch js.Value
+	_ = guard("budget.watchRoom", func() { unwatch = b.Call("watchRoom", listener) })
+	s.keep(listener, unwatch)
+}
+
+// keep holds a listener and its unwatch until release.
+func (s *sharedBudget) keep(listener js.Func, unwatch js.Value) {
 	s.mu.Lock()
 	s.listeners = append(s.listeners, listener)
 	s.unwatch = append(s.unwatch, unwatch)
 	s.mu.Unlock()
+}
+
+// hasMethod says whether b has a function named name; a getter that throws
+// says no.
+func hasMethod(b js.Value, name string) bool {
+	ok := false
+	_ = guard("budget."+name, func() { ok = b.Get(name).Type() == js.TypeFunction })
+	return ok
 }
 
 func (s *sharedBudget) Reserve(portal string, plan unread.Plan, stop <-chan struct{}) error {
@@ -125,6 +165,14 @@ func (s *sharedBudget) Hold(portal, method string, untilMs int64) {
 	}
 }
 
+// Room tells the portal's other clients what this one learned of the
+// portal's other apps, when the budget can carry it.
+func (s *sharedBudget) Room(portal string, othersPerSec float64, atMs int64) {
+	if b, err := s.get(portal); err == nil && hasMethod(b, "room") {
+		_ = guard("budget.room", func() { b.Call("room", othersPerSec, atMs) })
+	}
+}
+
 // release lets go of the listeners: the client is closed.
 func (s *sharedBudget) release() {
 	s.mu.Lock()
@@ -137,5 +185,5 @@ func (s *sharedBudget) release() {
 	for _, f := range s.listeners {
 		f.Release()
 	}
-	s.listeners, s.unwatch, s.held = nil, nil, nil
+	s.listeners, s.unwatch, s.held, s.heardRoom = nil, nil, nil, nil
 }

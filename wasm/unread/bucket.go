@@ -53,6 +53,14 @@ func (b *Bucket) Delay(now time.Time) time.Duration {
 	return d.Truncate(time.Millisecond) + time.Millisecond
 }
 
+// SetRate drains the bucket at rate from now on.
+func (b *Bucket) SetRate(now time.Time, rate float64) {
+	if rate != b.rate {
+		b.drain(now)
+		b.rate = rate
+	}
+}
+
 // Add counts one request sent at now, whether or not it fitted.
 func (b *Bucket) Add(now time.Time) {
 	b.drain(now)

@@ -26,10 +26,11 @@ type Client struct {
 	pacer    *Pacer
 	lanes    [2]lane // interactive, then bulk: interactive calls always go first
 	plan     planState
-	moved    *Error // the portal answered with a redirect: every call fails with it
-	base     string // the portal's base URL, once a request has been made
-	recalled bool   // the plan store was asked
-	holds    []hold // other clients' blocks heard before base was known
+	moved    *Error     // the portal answered with a redirect: every call fails with it
+	base     string     // the portal's base URL, once a request has been made
+	recalled bool       // the plan store was asked
+	holds    []hold     // other clients' blocks heard before base was known
+	heard    *roomHeard // another client's word of the others, before base was known
 	closed   bool
 	stats    Stats
 }

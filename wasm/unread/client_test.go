@@ -539,8 +539,11 @@ func TestAPortalThatStaysFullEndsTheCallAtItsTimeout(t *testing.T) {
 		err := c.Mark(req(nil, "chat1", 1))
 		require.NotNil(t, err)
 		assert.Equal(t, CodeTimeout, err.Code)
-		// one request per drain step of the filled bucket: no faster than the portal drains
-		assert.InDelta(t, 20, len(p.requests), 2)
+		// Never faster than one request per drain step of the filled bucket;
+		// a bucket that stays full says others take all of it, and the client
+		// backs off further, to its least room, but keeps asking.
+		assert.LessOrEqual(t, len(p.requests), 21)
+		assert.GreaterOrEqual(t, len(p.requests), 2)
 	})
 }
 

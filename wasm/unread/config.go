@@ -25,11 +25,17 @@ type Transport interface {
 // milliseconds; a time.Time in an interface's methods would keep Time's
 // formatting in the module, about 17 KB); every other client of the portal
 // hears of it through its Client.Held, so they do not each meet the block
-// (docs/bitrix24.md#f-otl-per-method).
+// (docs/bitrix24.md#f-otl-per-method). Room says what the client learned of
+// the portal's other apps (Share): they spend othersPerSec requests per
+// second (0: none), learned at atMs; every other client of the portal
+// hears of it through its Client.HeardRoom, so they do not each pay 503s
+// to learn it. Reserve's plan carries the rate the client assumes is its
+// own (the room), so the clients together stay within it.
 type SharedBudget interface {
 	Reserve(portal string, plan Plan, stop <-chan struct{}) error
 	Full(portal string)
 	Hold(portal, method string, untilMs int64)
+	Room(portal string, othersPerSec float64, atMs int64)
 }
 
 // PlanStore remembers a portal's plan between page loads.

@@ -15,9 +15,12 @@
 //   - outcome.go: what each call comes to after an answer (settled or sent
 //     again), for a request that never left, or when it times out;
 //   - pacer.go: when a request may leave and how much it carries (the
-//     bucket, slow start, gathering, plan crossing), and what it learns
-//     from each answer; operating.go: its side of the operating-time
-//     limit; hold.go: other clients' word of that limit;
+//     bucket, slow start's ramp, gathering, plan crossing); learned.go:
+//     what it learns from each answer; operating.go: its side of the
+//     operating-time limit; hold.go: other clients' word of that limit;
+//   - share.go: the room other apps on the portal's bucket leave the
+//     client, learned from its answers or heard from the app's other
+//     clients;
 //   - plan.go: the portal's plan, recalled, learned from app.info, demoted;
 //   - retry.go: what a call does after a verdict that did not settle it;
 //   - request.go: the request itself (body, send), answer.go: reading it
@@ -31,7 +34,8 @@
 // OnSettle); a command's "verdict" says what follows an answer; the
 // portal's bucket is "full" (503 QUERY_LIMIT_EXCEEDED), a method is
 // "blocked" (429 OPERATION_TIME_LIMIT); backoff has "spread", the bucket
-// "headroom" for travel time.
+// "headroom" for travel time; the "others" are other apps behind the same
+// address, and the client's "room" is the drain they leave it.
 //
 // The package talks to the outside through small interfaces (Transport,
 // Auth, SharedBudget, PlanStore); package browser implements them with

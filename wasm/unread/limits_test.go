@@ -351,6 +351,8 @@ func (f *fakeShared) Full(string) {
 
 func (f *fakeShared) Hold(string, string, int64) {}
 
+func (f *fakeShared) Room(string, float64, int64) {}
+
 // relayShared is the shared budget of several clients: each one's Hold
 // reaches the others' Held, as budget.js relays it between tabs.
 type relayShared struct {

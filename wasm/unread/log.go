@@ -20,6 +20,7 @@ const (
 	LogRefresh    = "refresh"     // the token is being refreshed
 	LogPlan       = "plan"        // the portal's plan was learned or recalled
 	LogAbandoned  = "abandoned"   // a request was given up on without an answer
+	LogShare      = "share"       // what other apps spend of the portal's bucket, as the client now believes
 )
 
 // log hands e to OnLog, in order, from a goroutine of its own: it may be

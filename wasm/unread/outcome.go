@@ -16,7 +16,7 @@ import (
 func (c *Client) answered(r request, vs []verdict, t timing, token string, reached, failedFetch bool) {
 	now := time.Now()
 	c.mu.Lock()
-	l := c.pacer.Answered(now, reply{commands: len(r.cmds), reached: reached, beyond: r.beyond,
+	l := c.pacer.Answered(now, reply{sent: r.sent, commands: len(r.cmds), reached: reached, beyond: r.beyond,
 		failedFetch: failedFetch, envelope: t, verdicts: vs})
 	done := c.portalMovedLocked(vs)
 	var retried int
@@ -86,13 +86,17 @@ type news struct {
 	held       time.Time // the mark method is blocked until then
 	batchUntil time.Time // batch itself is blocked until then
 	demoted    bool      // the larger plan was disproved
+	share      shareNews
 }
 
 // noteAnswerLocked counts and logs what an answer did (held: the mark
 // method's calls wait until then; retried calls go again), demotes a plan
 // the answer disproved, and says what the other clients are to hear.
 func (c *Client) noteAnswerLocked(now time.Time, vs []verdict, l learned, held time.Time, retried int) news {
-	n := news{base: c.base, full: l.full, held: held, batchUntil: l.batchUntil}
+	n := news{base: c.base, full: l.full, held: held, batchUntil: l.batchUntil, share: l.share}
+	if l.share.told {
+		c.logShare(l.share, "")
+	}
 	if !l.batchUntil.IsZero() {
 		c.log(LogEvent{Kind: LogBlocked, Code: CodeOperatingLimit, Text: "batch is blocked by the portal's operating-time limit: commands go as single requests", Wait: l.batchUntil.Sub(now), Commands: len(vs)})
 	}
@@ -135,6 +139,9 @@ func (c *Client) tellOthers(n news) {
 		}
 		if !n.batchUntil.IsZero() {
 			s.Hold(n.base, "batch", n.batchUntil.UnixMilli())
+		}
+		if n.share.told {
+			s.Room(n.base, n.share.others, n.share.learnedAt.UnixMilli())
 		}
 	}
 	if n.demoted && c.cfg.Plans != nil {

@@ -9,14 +9,19 @@ import (
 // commands it may carry, so that the portal never has to refuse one for
 // its limits (docs/bitrix24.md#f-rate-bucket, #f-otl-per-method). It models:
 //
-//   - the portal's leaky bucket (a Bucket at the plan's rate and burst),
-//     less a headroom: the portal counts arrivals and the client counts
+//   - the portal's leaky bucket (a Bucket of the plan's burst, drained at
+//     the room the Share says other apps leave the client), less a
+//     headroom: the portal counts arrivals and the client counts
 //     departures, so a request that travels faster than the one before it
 //     shortens the gap the portal sees;
 //   - a bound on requests under way;
-//   - slow start: until the portal has answered once, the bucket's level is
-//     unknown (another app may have spent it), so one request goes alone
-//     and the rest follow its answer, or SlowStartWait after it left;
+//   - slow start: while the bucket's level is unknown (another app may
+//     have spent it), requests go in rounds, each once the one before has
+//     ended: one request alone, then one more than half of those that
+//     passed (1, 2, 3, 4, 6, 9, ...: the ramp), so a bucket found near its
+//     brim costs a 503 or two, not a burst of them. The ramp ends at a 503
+//     (the bucket is full) or when a whole burst has passed; a round whose
+//     answers do not come lets one more request go every SlowStartWait;
 //   - gathering: calls that arrive while a part-filled request is under way
 //     wait for it to end, at most Linger after the oldest arrived, and then
 //     leave together, so page code that calls markUnread in a loop costs a
@@ -40,10 +45,15 @@ type Pacer struct {
 	batchSize   int
 	linger      time.Duration
 
-	inFlight int
-	partial  int       // requests under way with room for more commands
-	known    bool      // the portal has answered: the bucket's level is known
-	probe    time.Time // when the request that went alone left, while !known
+	share     *Share
+	told      float64 // the others' rate last reported (learned.others)
+	inFlight  int
+	partial   int       // requests under way with room for more commands
+	known     bool      // the portal has answered
+	ramping   bool      // the bucket's level is still unknown
+	passed    int       // requests that passed while ramping
+	roundLeft int       // requests the ramp's round under way may still send
+	rampAt    time.Time // the ramp's latest request that went beyond its round, or answer
 
 	shadow     *Bucket // the standard plan's bucket, counting the same requests
 	confirmed  bool    // a request a standard portal would have refused passed
@@ -70,7 +80,7 @@ const (
 // NewPacer returns a pacer for plan with nothing under way.
 func NewPacer(plan Plan, maxInFlight, batchSize int, linger time.Duration) *Pacer {
 	p := &Pacer{maxInFlight: maxInFlight, batchSize: batchSize, linger: linger, resets: map[string]time.Time{},
-		shadow: NewBucket(StandardPlan.Rate, StandardPlan.Burst)}
+		shadow: NewBucket(StandardPlan.Rate, StandardPlan.Burst), share: NewShare(plan), ramping: true}
 	p.SetPlan(plan, time.Time{})
 	return p
 }
@@ -94,6 +104,34 @@ func (p *Pacer) SetPlan(plan Plan, now time.Time) {
 	if level > 0 {
 		p.bucket.level, p.bucket.at = min(level, float64(capacity(plan))), now
 	}
+	p.share.SetPlan(plan)
+	p.follow(now)
+}
+
+// follow drains the bucket at the room the Share gives at now.
+func (p *Pacer) follow(now time.Time) {
+	p.bucket.SetRate(now, p.share.Room(now))
+}
+
+// Assumed is the bucket the client now takes as its own: the plan's burst,
+// and the room other apps leave of its rate.
+func (p *Pacer) Assumed(now time.Time) Plan {
+	return Plan{Rate: p.share.Room(now), Burst: p.plan.Burst}
+}
+
+// rampWait says how long the ramp holds the next request back at now (0:
+// it may go). A round starts when nothing is under way.
+func (p *Pacer) rampWait(now time.Time) time.Duration {
+	if !p.ramping {
+		return 0
+	}
+	if p.inFlight == 0 {
+		p.roundLeft = max(p.roundLeft, 1+(p.passed+1)/2)
+	}
+	if p.roundLeft > 0 {
+		return 0
+	}
+	return max(0, p.rampAt.Add(SlowStartWait).Sub(now))
 }
 
 // Plan is the bucket the pacer now assumes.
@@ -119,16 +157,15 @@ const (
 // wait before asking again (0: until something changes, such as a request
 // ending or a call arriving), and why it waits.
 func (p *Pacer) Next(now time.Time, ready int, oldest time.Time) (size int, wait time.Duration, why Wait) {
+	p.follow(now)
 	if ready == 0 {
 		return 0, 0, WaitIdle
 	}
 	if p.inFlight >= p.maxInFlight {
 		return 0, 0, WaitFlight
 	}
-	if !p.known && p.inFlight > 0 {
-		if until := p.probe.Add(SlowStartWait); now.Before(until) {
-			return 0, until.Sub(now), WaitProbe
-		}
+	if d := p.rampWait(now); d > 0 {
+		return 0, d, WaitProbe
 	}
 	if p.mustCross(now) && p.inFlight > 0 {
 		return 0, 0, WaitProbe
@@ -159,6 +196,7 @@ func (p *Pacer) Next(now time.Time, ready int, oldest time.Time) (size int, wait
 // went beyond a standard portal's bucket: only a 503 to such a request
 // says the plan is smaller than assumed; any other is someone else's load.
 func (p *Pacer) Sent(now time.Time, n int) (beyond bool) {
+	p.follow(now)
 	beyond = p.shadow.Level(now)+1 > float64(capacity(StandardPlan))
 	if p.mustCross(now) {
 		p.crossing, p.crossLevel = true, p.shadow.Level(now)
@@ -169,8 +207,13 @@ func (p *Pacer) Sent(now time.Time, n int) (beyond bool) {
 	if n > 0 && n < p.batchSize {
 		p.partial++
 	}
-	if !p.known && p.probe.IsZero() {
-		p.probe = now
+	if p.ramping && p.roundLeft > 0 {
+		p.roundLeft--
+	} else if p.ramping {
+		p.rampAt = now // beyond the round: the next waits SlowStartWait again
+	}
+	if p.ramping && p.rampAt.IsZero() {
+		p.rampAt = now
 	}
 	return beyond
 }
@@ -188,75 +231,15 @@ func (p *Pacer) Ended(n int, answered bool) {
 		p.crossing = false
 		p.confirmed = answered && p.crossLevel >= float64(StandardPlan.Burst)-0.5
 	}
+	p.roundLeft = 0 // a round ends at its first answer
+	if answered && p.ramping {
+		p.passed++
+	}
 	if answered {
 		p.known = true
 	} else if !p.known {
-		p.probe = time.Time{} // the next request goes alone again
+		p.rampAt = time.Time{} // the next request goes alone again
 	}
-}
-
-// reply is what came of one request, as the Pacer reads it: how many
-// commands it carried (0 for app.info), whether the portal answered at all
-// (reached) and what it said (one verdict per command, and the envelope's
-// time block), whether it went beyond a standard portal's bucket (Sent's
-// word), and failedFetch: the fetch failed once sent, which is also what a
-// 503 without CORS headers looks like (docs/bitrix24.md#f-cors-503).
-type reply struct {
-	commands    int
-	reached     bool
-	beyond      bool
-	failedFetch bool
-	envelope    timing
-	verdicts    []verdict
-}
-
-// learned is what the Pacer made of an answer that others may need to
-// hear of: the bucket was full, and how long sending now waits; batch
-// itself is blocked until batchUntil; and demote: a request beyond a
-// standard bucket met a full one while a larger plan was unconfirmed, so
-// the plan was wrong (Client.demotePlanLocked).
-type learned struct {
-	full       bool
-	wait       time.Duration
-	batchUntil time.Time
-	demote     bool
-}
-
-// Answered takes the answer a to a request that ended at now, and says
-// what it learned. Each verdict's time block goes to Observe; a 503 fills
-// the bucket (Full).
-func (p *Pacer) Answered(now time.Time, a reply) learned {
-	confirmed := p.confirmed // before this answer could change it
-	p.Ended(a.commands, a.reached)
-	var l learned
-	if a.commands > 0 && a.reached && a.verdicts[0].next == batchBlocked {
-		l.batchUntil = p.BatchBlocked(now)
-	} else if a.commands > 0 && a.reached {
-		envelope := method
-		if a.commands > 1 {
-			envelope = "batch"
-		}
-		p.Observe(now, envelope, a.envelope)
-	}
-	for _, v := range a.verdicts {
-		if a.commands > 1 && v.err == nil {
-			p.Observe(now, method, v.timing)
-		}
-		l.full = l.full || v.next == bucketFull
-	}
-	if l.full || a.failedFetch {
-		p.Full(now)
-		l.wait = p.bucket.Delay(now)
-	}
-	l.demote = l.full && a.beyond && !confirmed && p.plan.Burst > StandardPlan.Burst
-	return l
-}
-
-// Spare says whether a request that carries no marks (app.info) may leave
-// at now without taking a mark's place: the bucket's level is known, a
-// slot is free and the bucket has room.
-func (p *Pacer) Spare(now time.Time) bool {
-	return p.known && p.inFlight < p.maxInFlight && p.bucket.Delay(now) == 0
 }
 
 // Full fills the bucket to the brim: the portal said its bucket is full
@@ -264,6 +247,8 @@ func (p *Pacer) Spare(now time.Time) bool {
 // whose answer the page cannot read looks like. Sending resumes at the
 // drain rate.
 func (p *Pacer) Full(now time.Time) {
+	p.ramping = false // the level is known: full
+	p.follow(now)
 	p.bucket.Fill(now)
 	p.shadow.Fill(now)
 	p.confirmed = false

@@ -13,11 +13,13 @@ var t0 = time.Unix(1_700_000_000, 0)
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
 // knownPacer is a pacer on the standard plan whose first request has been
-// answered, so the bucket's level is known.
+// answered and whose ramp is over (as if a burst had passed), so the
+// bucket's level is known.
 func knownPacer() *Pacer {
 	p := NewPacer(StandardPlan, 16, 50, 100*time.Millisecond)
 	p.Sent(t0, 1)
 	p.Ended(1, true)
+	p.ramping = false
 	return p
 }
 

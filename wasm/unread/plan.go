@@ -74,12 +74,17 @@ func (c *Client) askPlanLocked(now time.Time) bool {
 }
 
 // recallPlan takes the plan remembered for base, once, when it is to be
-// learned, and gives the plan now in force. The store is asked without the
+// learned, and gives the bucket the client now assumes (Pacer.Assumed). The store is asked without the
 // lock held: it is page code.
 func (c *Client) recallPlan(base string) Plan {
 	c.mu.Lock()
 	if c.base == "" {
 		c.takeHeldLocked(base, time.Now())
+		c.base = base
+		if h := c.heard; h != nil {
+			c.heardRoomLocked(h.portal, h.others, h.at)
+			c.heard = nil
+		}
 	}
 	c.base = base
 	ask := c.plan == planUnknown && c.cfg.Plans != nil && !c.recalled
@@ -98,7 +103,7 @@ func (c *Client) recallPlan(base string) Plan {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.pacer.Plan()
+	return c.pacer.Assumed(time.Now())
 }
 
 // learnedPlan takes what app.info said (r: how its request ended). Without

@@ -3,6 +3,7 @@ package unread
 import (
 	"cmp"
 	"strconv"
+	"time"
 )
 
 // A request body is form-urlencoded: that keeps the POST a CORS "simple"
@@ -25,6 +26,7 @@ type command struct {
 type request struct {
 	cmds   []*command
 	beyond bool
+	sent   time.Time // when it left, once it has
 }
 
 // send makes one request and hands what came of it to the client.
@@ -41,6 +43,8 @@ func (c *Client) send(r request) {
 	}
 	plan := c.recallPlan(base)
 	if c.cfg.Shared != nil {
+		// The hub paces every client of the app at this rate: the room the
+		// others leave, as this client now believes it.
 		// A shared budget that fails leaves the client's own bucket in charge.
 		if c.cfg.Shared.Reserve(base, plan, c.closing.Done()) != nil && isDone(c.closing.Done()) {
 			c.unsent(r, newError(CodeClosed, "the client was closed"))
@@ -67,6 +71,7 @@ func (c *Client) send(r request) {
 		}
 	}
 	c.counted(cmds)
+	r.sent = time.Now()
 	resp, failure, failedFetch := c.post(base, path, body)
 	if failure != nil {
 		vs := make([]verdict, len(cmds))
@@ -135,12 +140,13 @@ func (c *Client) counted(cmds []*command) {
 // askPlan asks app.info for the portal's plan (docs/bitrix24.md#f-appinfo-license).
 func (c *Client) askPlan(base, token string) {
 	c.counted(nil)
+	sent := time.Now()
 	resp, failure, failedFetch := c.post(base, "app.info", "auth="+escape(token))
 	plan, ok := Plan{}, false
 	if failure == nil {
 		plan, ok = planFromAppInfo(resp)
 	}
-	c.learnedPlan(base, plan, ok, reply{reached: failure == nil, failedFetch: failedFetch})
+	c.learnedPlan(base, plan, ok, reply{sent: sent, reached: failure == nil, failedFetch: failedFetch})
 }
 
 // singleBody is the form body of a plain im.dialog.unread request.

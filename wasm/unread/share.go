@@ -1,0 +1,248 @@
+package unread
+
+import "time"
+
+// Share is the part of the portal's bucket the client may spend. The
+// portal counts requests per portal and source address
+// (docs/bitrix24.md#f-rate-bucket): other apps behind the same address
+// spend the same bucket, and the client cannot see them. Share learns from
+// the client's own answers alone what they leave, and gives the rate the
+// client paces by (Room).
+//
+// The model: the bucket drains at the plan's rate R; the others spend o of
+// it per second; the client's room is R − o. A 503 says the bucket was full
+// (its level between B − 1 and B) when the refused request arrived, taken
+// as halfway between leaving and the answer. Between two instants at which
+// the level is known, and if the bucket never ran empty in between, it
+// took in the change of its level plus R per second, so what the client's
+// own requests did not take, the others did:
+//
+//	o = (L₂ − L₁ + R·Δt − n) / Δt,   n: the client's requests that passed in Δt.
+//
+// The level is known at each 503 (B − ½), and when the client's first
+// burst passed whole (at least what the client put in: Reference). The
+// estimate spans from the oldest level still known, so its error, about
+// one request over the span, shrinks as the contention lasts. A known
+// level is forgotten once the bucket may have run empty since: the
+// client's own requests alone, drained at R, would have left it empty.
+//
+// Probing upward: a belief that no 503 has renewed for shareQuiet fades,
+// by shareFade every shareStep, so the client paces a little faster each
+// step, until the portal refuses one request (the estimate is renewed) or
+// the others have gone and the room is the plan's whole rate again. The
+// room never falls below minRoomShare of the plan, so the client keeps
+// learning. Another client of the app may tell what it learned (Heard):
+// the newer estimate wins.
+//
+// Times are inputs, so tests need no clock. The zero value is not usable;
+// make one with NewShare. A Share is not safe for concurrent use; the
+// Client guards it with its mutex.
+type Share struct {
+	rate, burst float64
+	others      float64       // the others' requests per second, as last learned
+	learnedAt   time.Time     // when others was learned (or renewed)
+	quiet       time.Duration // how long others holds before it fades
+	passed      int           // the client's requests that passed the bucket, in all
+	known       []knownLevel
+	// floor is the least the bucket's level can be since the oldest known
+	// level: that level plus the client's requests, drained at R.
+	floor   float64
+	floorAt time.Time
+}
+
+// knownLevel is an instant at which the bucket's level was known, give
+// or take doubt.
+type knownLevel struct {
+	at     time.Time
+	level  float64
+	doubt  float64
+	passed int // Share.passed then, by arrival
+}
+
+const (
+	// minShareSpan: two known levels closer than this say too little of a
+	// rate (one request over the span is the error).
+	minShareSpan = time.Second
+	// maxKnownLevels bounds the known levels kept; the oldest goes first.
+	maxKnownLevels = 16
+	shareQuiet     = 10 * time.Second
+	shareMargin    = 1
+	shareStep      = 2 * time.Second
+	shareFade      = 0.8
+	minRoomShare   = 0.05
+	// noticeableShare: estimates that differ by less than this share of
+	// the plan's rate are not worth telling (onLog, other clients).
+	noticeableShare = 0.05
+)
+
+// NewShare returns a share of plan's bucket with nobody else on it.
+func NewShare(plan Plan) *Share {
+	s := &Share{quiet: shareQuiet}
+	s.SetPlan(plan)
+	return s
+}
+
+// SetPlan changes the bucket; what was learned of the others stays.
+func (s *Share) SetPlan(plan Plan) {
+	s.rate, s.burst = plan.Rate, float64(plan.Burst)
+	s.others = min(s.others, s.rate*(1-minRoomShare))
+}
+
+// Others is the others' rate believed at now, faded if no 503 renewed it.
+func (s *Share) Others(now time.Time) float64 {
+	o := s.others
+	if quiet := now.Sub(s.learnedAt); o > 0 && quiet >= s.quiet {
+		for steps := 1 + int((quiet-s.quiet)/shareStep); steps > 0 && o > 0; steps-- {
+			if o *= shareFade; o < s.rate*noticeableShare {
+				o = 0
+			}
+		}
+	}
+	return o
+}
+
+// Room is the rate, per second, the client may spend at now.
+func (s *Share) Room(now time.Time) float64 {
+	return max(s.rate*minRoomShare, s.rate-s.Others(now))
+}
+
+// Passed counts a request that the bucket let through at at.
+func (s *Share) Passed(at time.Time) {
+	s.drainFloor(at)
+	s.passed++
+	s.floor++
+	for i := range s.known {
+		if !s.known[i].at.After(at) {
+			continue
+		}
+		s.known[i].passed++ // it arrived before, though heard of after
+	}
+}
+
+// Reference says the bucket's level was at least level at at (the
+// client's first burst passed whole): a known level to estimate from, with
+// the doubt of the rest of the burst.
+func (s *Share) Reference(at time.Time, level float64) {
+	s.know(knownLevel{at: at, level: level, doubt: s.burst - level})
+}
+
+// Refused takes a 503 to a request that arrived at at, and says whether
+// it changed what the client believes of the others.
+func (s *Share) Refused(at time.Time) bool {
+	s.drainFloor(at)
+	level := s.burst - 0.5
+	before := s.others
+	if k, ok := s.surest(at); ok {
+		span := at.Sub(k.at)
+		o := (level - k.level + s.rate*span.Seconds() - float64(s.passed-k.passed) + shareMargin) / span.Seconds()
+		s.others = min(max(o, 0), s.rate*(1-minRoomShare))
+		s.quiet = max(shareQuiet, span)
+	}
+	if s.others > 0 {
+		s.learnedAt = at // a 503 with others believed renews the belief
+	}
+	s.know(knownLevel{at: at, level: level, doubt: 0.5})
+	return s.others != before
+}
+
+// Heard takes another client's estimate, learned at at; a newer one than
+// this client's replaces it. It says whether it did.
+func (s *Share) Heard(others float64, at time.Time) bool {
+	if !(others >= 0) || !at.After(s.learnedAt) {
+		return false
+	}
+	s.others, s.learnedAt = min(others, s.rate*(1-minRoomShare)), at
+	return true
+}
+
+// LearnedAt is when the belief of the others was last learned or heard.
+func (s *Share) LearnedAt() time.Time { return s.learnedAt }
+
+// surest is the known level to estimate from at at: the one whose doubt
+// weighs least over its span, at least minShareSpan.
+func (s *Share) surest(at time.Time) (knownLevel, bool) {
+	var best knownLevel
+	found := false
+	for _, k := range s.known {
+		span := at.Sub(k.at)
+		if span < minShareSpan {
+			continue
+		}
+		if !found || (k.doubt+1)/span.Seconds() < (best.doubt+1)/at.Sub(best.at).Seconds() {
+			best, found = k, true
+		}
+	}
+	return best, found
+}
+
+func (s *Share) know(k knownLevel) {
+	if len(s.known) == 0 || k.level > s.floor {
+		s.floor, s.floorAt = k.level, k.at
+	}
+	if len(s.known) == maxKnownLevels {
+		s.known = append(s.known[:0], s.known[1:]...)
+	}
+	k.passed = s.passed
+	s.known = append(s.known, k)
+}
+
+// drainFloor brings the floor to at; if the bucket may have run empty,
+// the known levels no longer say what the others spent.
+func (s *Share) drainFloor(at time.Time) {
+	if len(s.known) == 0 || !at.After(s.floorAt) {
+		return
+	}
+	s.floor -= at.Sub(s.floorAt).Seconds() * s.rate
+	s.floorAt = at
+	if s.floor <= 0 {
+		s.floor, s.known = 0, s.known[:0]
+	}
+}
+
+// logShare tells onLog what the client now believes of the others (how:
+// empty when it learned it itself, or who told it).
+func (c *Client) logShare(n shareNews, how string) {
+	text := "no sign of other apps on the portal's bucket"
+	if n.others > 0 {
+		text = "other apps spend about " + formatNumber(roundTo(n.others, 100)) + " requests per second of the portal's bucket"
+	}
+	if how != "" {
+		text += " (" + how + ")"
+	}
+	c.log(LogEvent{Kind: LogShare, Code: CodeQueryLimit, Text: text + ": this client assumes " + formatNumber(roundTo(n.room, 100)) + " per second"})
+}
+
+func roundTo(f float64, per float64) float64 { return float64(int64(f*per+0.5)) / per }
+
+// roomHeard is another client's word of the others, heard before the
+// client knew its portal.
+type roomHeard struct {
+	portal string
+	others float64
+	at     time.Time
+}
+
+// HeardRoom hears, through the SharedBudget, what another client of the
+// app learned: the portal's other apps spend others requests per second,
+// learned at at. This client paces by it when it is newer than its own.
+func (c *Client) HeardRoom(portal string, others float64, at time.Time) {
+	c.mu.Lock()
+	defer c.poke()
+	defer c.mu.Unlock()
+	if c.base == "" {
+		if c.heard == nil || at.After(c.heard.at) {
+			c.heard = &roomHeard{portal, others, at}
+		}
+		return
+	}
+	c.heardRoomLocked(portal, others, at)
+}
+
+func (c *Client) heardRoomLocked(portal string, others float64, at time.Time) {
+	if portal != c.base {
+		return
+	}
+	if n, ok := c.pacer.HeardShare(time.Now(), others, at); ok {
+		c.logShare(n, "heard from another client of the app")
+	}
+}

@@ -1,0 +1,127 @@
+package unread
+
+import (
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The client on a bucket that another app spends too, under synctest's
+// fake clock: a deterministic simulation of the portal's bucket shared
+// with a modelled other app (fakePortal.other). It asserts what a user
+// and the portal's operators would see: how many of the client's requests
+// the portal refused, that nothing was lost, and the wall time against
+// the ideal, (requests beyond the room free at the start) / (the plan's
+// rate − the other's).
+
+type shareRun struct {
+	requests, refused int
+	took              time.Duration
+	ideal             time.Duration
+}
+
+// runShared marks n dialogs as one bulk job on p (a standard portal) and
+// checks that every mark passed.
+func runShared(t *testing.T, p *fakePortal, n int, othersRate float64) shareRun {
+	c := newTestClient(t, p, Config{Timeout: time.Hour})
+	marks := make([]MarkRequest, n)
+	for i := range marks {
+		marks[i] = MarkRequest{Dialog: String("chat" + strconv.Itoa(i+1)), Message: Number(1)}
+	}
+	var failed atomic.Int64
+	start := time.Now()
+	<-c.MarkMany(marks, nil, func(_ int, err *Error) {
+		if err != nil {
+			failed.Add(1)
+		}
+	})
+	took := time.Since(start)
+	require.Zero(t, failed.Load(), "nothing is lost")
+	require.Len(t, p.unread, n)
+	free := p.burst - p.level0
+	beyond := float64((n+maxBatch-1)/maxBatch) - free
+	r := shareRun{requests: c.Stats().Requests, refused: c.Stats().Status503, took: took,
+		ideal: time.Duration(max(0, beyond) / (p.rate - othersRate) * float64(time.Second))}
+	t.Logf("%d marks: %d requests, %d × 503, %.1f s (ideal %.1f s, ×%.2f); the other app: %d requests, %d refused",
+		n, r.requests, r.refused, took.Seconds(), r.ideal.Seconds(), took.Seconds()/r.ideal.Seconds(), p.other.requests, p.other.refused)
+	return r
+}
+
+func sharedPortal(other *otherApp) *fakePortal {
+	p := newFakePortal()
+	other.start = time.Now()
+	p.other = other
+	return p
+}
+
+// assertFloors: at most 3 + 5% of the client's requests refused, and the
+// wall time within 1.15 times the ideal.
+func assertFloors(t *testing.T, r shareRun) {
+	assert.LessOrEqual(t, float64(r.refused), 3+0.05*float64(r.requests), "503s")
+	assert.LessOrEqual(t, r.took.Seconds(), 1.15*r.ideal.Seconds(), "wall time against the ideal")
+}
+
+func TestAnotherAppSteadyOnTheBucketCostsFew503s(t *testing.T) {
+	for _, tc := range []struct {
+		rate float64
+		n    int
+	}{{0.5, 4000}, {1, 6000}, {1.5, 4000}} {
+		t.Run(strconv.FormatFloat(tc.rate, 'f', -1, 64)+"/s", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := sharedPortal(&otherApp{perSecond: tc.rate})
+				assertFloors(t, runShared(t, p, tc.n, tc.rate))
+			})
+		})
+	}
+}
+
+func TestAnotherAppInBurstsOnTheBucketCostsFew503s(t *testing.T) {
+	for _, tc := range []struct {
+		burst int
+		every time.Duration
+		n     int
+	}{{10, 10 * time.Second, 6000}, {5, 5 * time.Second, 6000}, {20, 20 * time.Second, 6000}} {
+		t.Run(strconv.Itoa(tc.burst)+"/"+tc.every.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := sharedPortal(&otherApp{burst: tc.burst, every: tc.every})
+				r := runShared(t, p, tc.n, float64(tc.burst)/tc.every.Seconds())
+				assertFloors(t, r)
+			})
+		})
+	}
+}
+
+// A bucket found at a level the client cannot know costs the 503s of the
+// ramp's one round that met the brim: near the brim (46 and 49 of 50, the
+// bench's rows) at most 2, a full bucket 1, and never more than that
+// round's size, whatever the level (the rounds are 1, 2, 3, 4, 6, 9, ...:
+// each one more than half of what passed before it).
+func TestABucketFoundAtAnyLevelCostsOnlyTheRampsRoundThatMetTheBrim(t *testing.T) {
+	for level := 0; level <= 50; level++ {
+		t.Run(strconv.Itoa(level), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newFakePortal()
+				p.level, p.at, p.level0 = float64(level), time.Now(), float64(level)
+				p.other = &otherApp{start: time.Now()}
+				r := runShared(t, p, 2000, 0)
+				passed, round := 0, 1
+				for passed+round <= 50-level {
+					passed += round
+					round = 1 + (passed+1)/2
+				}
+				assert.LessOrEqual(t, r.refused, round, "at most the round that met the brim")
+				switch level {
+				case 46, 48, 49:
+					assert.LessOrEqual(t, r.refused, 2)
+				case 50:
+					assert.Equal(t, 1, r.refused, "the first request alone meets the full bucket")
+				}
+			})
+		})
+	}
+}

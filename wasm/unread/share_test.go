@@ -1,0 +1,125 @@
+package unread
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestShareLearnsTheOthersRateBetweenTwoFullBuckets(t *testing.T) {
+	s := NewShare(StandardPlan)
+	assert.Equal(t, 2.0, s.Room(t0), "alone on the bucket: the plan's whole rate")
+	assert.False(t, s.Refused(t0), "one 503 alone says the bucket is full, not who filled it")
+	for i := 1; i <= 5; i++ {
+		s.Passed(at(time.Duration(i) * 2 * time.Second)) // the client passed 5 in 10 s
+	}
+	require.True(t, s.Refused(at(10*time.Second)))
+	// Full to full in 10 s: the bucket took 20, the client 5, the others 15
+	// (and half a request of margin for the level's doubt).
+	assert.InDelta(t, (20.0-5+shareMargin)/10, s.Others(at(10*time.Second)), 1e-9)
+	assert.InDelta(t, 2-(15.0+shareMargin)/10, s.Room(at(10*time.Second)), 1e-9)
+}
+
+func TestShareCountsARequestByWhenItArrivedNotWhenItWasHeardOf(t *testing.T) {
+	s := NewShare(StandardPlan)
+	s.Refused(at(4 * time.Second))
+	for range 5 {
+		s.Passed(at(3 * time.Second)) // arrived before the 503, heard of after it
+	}
+	for i := 5; i <= 14; i++ {
+		s.Passed(at(time.Duration(i) * time.Second))
+	}
+	s.Refused(at(14 * time.Second))
+	// In the 10 s from the first 503 the client passed 10, not 15.
+	assert.InDelta(t, (20.0-10+shareMargin)/10, s.Others(at(14*time.Second)), 1e-9)
+}
+
+func TestShareFadesWhenNo503RenewsIt(t *testing.T) {
+	s := NewShare(StandardPlan)
+	s.Refused(t0)
+	s.Refused(at(10 * time.Second)) // nothing passed: others take about all of it
+	o := s.Others(at(10 * time.Second))
+	require.Greater(t, o, 1.8)
+	assert.Equal(t, o, s.Others(at(19*time.Second)), "held for the quiet time")
+	assert.InDelta(t, o*shareFade, s.Others(at(20*time.Second)), 1e-9)
+	assert.InDelta(t, o*shareFade*shareFade, s.Others(at(22*time.Second)), 1e-9)
+	assert.Zero(t, s.Others(at(60*time.Second)), "the others stopped: back to the plan's rate")
+	assert.Equal(t, 2.0, s.Room(at(60*time.Second)))
+}
+
+func TestShareKeepsSomeRoomToLearnFrom(t *testing.T) {
+	s := NewShare(StandardPlan)
+	s.Refused(t0)
+	s.Refused(at(2 * time.Second))
+	assert.InDelta(t, 2*minRoomShare, s.Room(at(2*time.Second)), 1e-9)
+}
+
+func TestShareForgetsALevelOnceTheBucketMayHaveRunEmpty(t *testing.T) {
+	s := NewShare(StandardPlan)
+	s.Refused(t0)
+	// 30 s later the client's own requests alone would have drained away:
+	// the bucket may have run empty, and the span says nothing of the others.
+	s.Passed(at(30 * time.Second))
+	assert.False(t, s.Refused(at(31*time.Second)))
+	assert.Zero(t, s.Others(at(31*time.Second)))
+}
+
+func TestShareTakesAnotherClientsNewerEstimate(t *testing.T) {
+	s := NewShare(StandardPlan)
+	require.True(t, s.Heard(1.5, at(time.Second)))
+	assert.InDelta(t, 0.5, s.Room(at(time.Second)), 1e-9)
+	assert.False(t, s.Heard(0, t0), "older than what the client believes")
+	assert.False(t, s.Heard(-1, at(2*time.Second)), "not a rate")
+	assert.InDelta(t, 0.5, s.Room(at(5*time.Second)), 1e-9)
+}
+
+func TestTheClientTellsWhenItLearnsOthersShareTheBucketAndWhenTheyStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := sharedPortal(&otherApp{perSecond: 1})
+		p.other.stop = time.Now().Add(30 * time.Second)
+		var mu sync.Mutex
+		var shares []string
+		shared := &roomShared{}
+		c := newTestClient(t, p, Config{Timeout: time.Hour, Shared: shared, OnLog: func(e LogEvent) {
+			if e.Kind == LogShare {
+				mu.Lock()
+				shares = append(shares, e.Text)
+				mu.Unlock()
+			}
+		}})
+		for _, err := range markAll(c, dialogs(10000), 1) {
+			require.Nil(t, err)
+		}
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		require.NotEmpty(t, shares)
+		assert.Contains(t, shares[0], "other apps spend about")
+		assert.Contains(t, shares[0], "this client assumes")
+		assert.True(t, strings.HasPrefix(shares[len(shares)-1], "no sign of other apps"), "the last: %q", shares[len(shares)-1])
+		shared.mu.Lock()
+		defer shared.mu.Unlock()
+		require.NotEmpty(t, shared.rooms, "the app's other clients heard it")
+		assert.Greater(t, shared.rooms[0], 0.5)
+		assert.Zero(t, shared.rooms[len(shared.rooms)-1])
+		assert.Equal(t, 2.0, shared.plan.Rate, "the last reservation at the plan's whole rate again")
+	})
+}
+
+// roomShared records what a client tells the app's other clients of the
+// others.
+type roomShared struct {
+	fakeShared
+	rooms []float64
+}
+
+func (r *roomShared) Room(_ string, others float64, _ int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rooms = append(r.rooms, others)
+}
