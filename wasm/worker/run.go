@@ -347,10 +347,16 @@ func (b *portalBudget) join(c *unread.Client) {
 func (b *portalBudget) Reserve(_ string, plan unread.Plan, stop <-chan struct{}) error {
 	for {
 		b.mu.Lock()
-		if b.bucket == nil || plan != b.plan {
-			b.bucket, b.plan = unread.NewBucket(plan.Rate, plan.Burst), plan
-		}
 		now := time.Now()
+		switch {
+		case b.bucket == nil || plan.Burst != b.plan.Burst:
+			b.bucket, b.plan = unread.NewBucket(plan.Rate, plan.Burst), plan
+		case plan.Rate != b.plan.Rate:
+			// The rate a client assumes is its own follows what other apps
+			// leave of the portal's; what was spent stays spent.
+			b.bucket.SetRate(now, plan.Rate)
+			b.plan = plan
+		}
 		d := b.bucket.Delay(now)
 		if d <= 0 {
 			b.bucket.Add(now)
@@ -373,6 +379,16 @@ func (b *portalBudget) Full(string) {
 	defer b.mu.Unlock()
 	if b.bucket != nil {
 		b.bucket.Fill(time.Now())
+	}
+}
+
+// Room tells every user's client what one learned of the portal's other apps.
+func (b *portalBudget) Room(portal string, others float64, atMs int64) {
+	b.mu.Lock()
+	clients := append([]*unread.Client(nil), b.clients...)
+	b.mu.Unlock()
+	for _, c := range clients {
+		c.HeardRoom(portal, others, time.UnixMilli(atMs))
 	}
 }
 
