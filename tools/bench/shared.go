@@ -55,7 +55,7 @@ func (c sharedCase) name() string {
 	case c.other.PerSecond > 0:
 		return fmt.Sprintf("another app at %g request/s, %s marks", c.other.PerSecond, marks)
 	case c.other.Burst > 0:
-		return fmt.Sprintf("another app in bursts of %d every %s (%g request/s on average), %s marks", c.other.Burst, c.other.Every, c.other.MeanRate(), marks)
+		return fmt.Sprintf("another app in bursts of %d every %g s (%g request/s on average), %s marks", c.other.Burst, c.other.Every.Seconds(), c.other.MeanRate(), marks)
 	default:
 		return fmt.Sprintf("the bucket at %g of %d when the page opens, %s marks", c.prefill, standardPlan.Burst, marks)
 	}
@@ -178,7 +178,7 @@ func otherText(s devportal.Stats) string {
 		t += fmt.Sprintf(", %d waited for room", s.OtherWaited)
 	}
 	if s.Other503 > 0 {
-		t += fmt.Sprintf(", %d × 503", s.Other503)
+		t += fmt.Sprintf(", %d × 503 (%d got through)", s.Other503, s.OtherRequests-s.Other503)
 	}
 	if s.OtherGaveUp > 0 {
 		t += fmt.Sprintf(", %d given up", s.OtherGaveUp)
