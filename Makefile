@@ -82,25 +82,62 @@ fuzz:
 # node:test's mock timers are still "experimental" in Node 20: the warning says
 # nothing about this project, so it is not printed. The files run one after
 # the other: several reset the one emulator (its plan, a prefilled bucket).
-test-js: package
+test-js: package-module
 	MARKUNREAD_PACKAGE=$(CURDIR)/$(BIN)/markunread-$(VERSION).tgz $(WITH_PORTAL) node --disable-warning=ExperimentalWarning --test --test-concurrency=1 js/test/
 
-# The npm package, from dist/: bin/markunread-VERSION.tgz.
+# Every npm package into bin/: the module's (markunread-VERSION.tgz) and the
+# emulator's, a launcher and one binary package per platform.
 VERSION = $(shell node -p "require('./js/package.json').version")
-package: build
+package: package-module package-devportal $(DEVPORTAL_PLATFORMS:%=package-devportal-%)
+
+# The module's package, from dist/: bin/markunread-VERSION.tgz.
+package-module: build
 	cp js/package.json README.md LICENSE $(DIST)/
 	cd $(DIST) && npm pack --loglevel=warn --pack-destination $(CURDIR)/$(BIN) >/dev/null
 	@echo "$(BIN)/markunread-$(VERSION).tgz"
 
+# The emulator for npm (web/npm), so an app's folder runs it without Go:
+# markunread-devportal, a launcher that lists one package per platform as
+# optionalDependencies, of which npm installs the one whose os and cpu match
+# (as esbuild ships its binaries). It carries the demo app; the module comes
+# from the markunread package. Each is staged in bin/npm/ and packed into bin/.
+# make test packs the launcher and this machine's platform only.
+DEVPORTAL_PLATFORMS ?= linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64
+HOST_PLATFORM := $(shell node -p "process.platform + '-' + process.arch")
+NPM_STAGE := $(BIN)/npm
+.PHONY: package-module package-devportal package-devportal-%
+
+package-devportal:
+	rm -rf $(NPM_STAGE)/markunread-devportal && mkdir -p $(NPM_STAGE)/markunread-devportal
+	sed 's/@VERSION@/$(VERSION)/g' web/npm/markunread-devportal/package.json > $(NPM_STAGE)/markunread-devportal/package.json
+	cp -R web/npm/markunread-devportal/bin web/npm/markunread-devportal/README.md LICENSE $(NPM_STAGE)/markunread-devportal/
+	cp -R web/app $(NPM_STAGE)/markunread-devportal/app
+	cd $(NPM_STAGE)/markunread-devportal && npm pack --loglevel=warn --pack-destination $(CURDIR)/$(BIN) >/dev/null
+	@echo "$(BIN)/markunread-devportal-$(VERSION).tgz"
+
+# A platform is npm's os-cpu (linux-x64, win32-x64); Go names them linux/amd64,
+# windows/amd64. Static (no cgo), so one build runs on any libc.
+package-devportal-%:
+	@set -e; p=$*; os=$${p%-*}; cpu=$${p#*-}; stage=$(NPM_STAGE)/markunread-devportal-$$p; \
+	case $$os in win32) goos=windows; exe=.exe;; *) goos=$$os; exe=;; esac; \
+	case $$cpu in x64) goarch=amd64;; *) goarch=$$cpu;; esac; \
+	rm -rf $$stage && mkdir -p $$stage/bin; \
+	sed -e 's/@VERSION@/$(VERSION)/g' -e "s/@PLATFORM@/$$p/g" -e "s/@OS@/$$os/g" -e "s/@CPU@/$$cpu/g" web/npm/platform/package.json > $$stage/package.json; \
+	cp LICENSE $$stage/; \
+	echo "GOOS=$$goos GOARCH=$$goarch $(GO) build -o $$stage/bin/devportal$$exe ./web/cmd/devportal"; \
+	CGO_ENABLED=0 GOOS=$$goos GOARCH=$$goarch $(GO) build -trimpath -ldflags='-s -w' -o $$stage/bin/devportal$$exe ./web/cmd/devportal; \
+	cd $$stage && npm pack --loglevel=warn --pack-destination $(CURDIR)/$(BIN) >/dev/null; \
+	echo "$(BIN)/markunread-devportal-$$p-$(VERSION).tgz"
+
 # Real-browser tests (web/browsertest): Debian's chromium driven by chromedp,
 # with the official SDK pinned in web/browsertest/sdk. Missing pieces fail here.
-test-browser: build chromium vite-fixture
+test-browser: build chromium vite-fixture package-devportal package-devportal-$(HOST_PLATFORM)
 	npm ci --prefix web/browsertest/sdk --no-audit --no-fund --loglevel=warn >/dev/null
 	MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 ./web/browsertest/
 
 # The Vite app the browser tests build (web/browsertest/vite): its pinned
 # Vite, and the package as make package packs it, installed as a user would.
-vite-fixture: package
+vite-fixture: package-module
 	npm ci --prefix web/browsertest/vite --no-audit --no-fund --loglevel=warn >/dev/null
 	npm install --prefix web/browsertest/vite --no-save --no-audit --no-fund --loglevel=warn $(CURDIR)/$(BIN)/markunread-$(VERSION).tgz >/dev/null
 

@@ -125,6 +125,14 @@ flags:
 			return 2
 		}
 		proxyTarget = u
+	} else {
+		// The defaults are a checkout's folders: elsewhere they are not there,
+		// and the app origin's 404s would not say why.
+		for _, d := range []struct{ flag, dir, what string }{{"-app-dir", *appDir, "/"}, {"-dist", *distDir, "/dist/"}} {
+			if fi, err := os.Stat(d.dir); err != nil || !fi.IsDir() {
+				fmt.Fprintf(stderr, "devportal: %s %s: no such folder here, so the app origin answers 404 at %s (give %s, or -app-proxy URL for a running dev server)\n", d.flag, d.dir, d.what, d.flag)
+			}
+		}
 	}
 
 	pl, err := net.Listen("tcp", *portalAddr)

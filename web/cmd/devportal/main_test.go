@@ -329,3 +329,18 @@ func TestAppProxyFlagPutsTheDevServerOnTheAppOrigin(t *testing.T) {
 	// The child POSTs a launch form (AUTH_ID=x) to the app origin's "/".
 	assert.Contains(t, stdout.String(), "app 200 dev server: GET /")
 }
+
+func TestMissingAppFoldersAreNamedAtStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	missing := filepath.Join(t.TempDir(), "nowhere")
+	go func() {
+		done <- run(ctx, []string{"-portal", "127.0.0.1:0", "-app", "localhost:0", "-app-dir", missing, "-dist", t.TempDir()}, &stdout, &stderr)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "open http") }, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	<-done
+	assert.Contains(t, stderr.String(), "devportal: -app-dir "+missing+": no such folder here, so the app origin answers 404 at / (give -app-dir, or -app-proxy URL for a running dev server)")
+	assert.NotContains(t, stderr.String(), "-dist", "the -dist folder is there")
+}
