@@ -88,6 +88,9 @@ test-js: package-module
 # Every npm package into bin/: the module's (markunread-VERSION.tgz) and the
 # emulator's, a launcher and one binary package per platform.
 VERSION = $(shell node -p "require('./js/package.json').version")
+# npm's os-cpu names; make test packs HOST_PLATFORM's only.
+DEVPORTAL_PLATFORMS ?= linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64
+HOST_PLATFORM := $(shell node -p "process.platform + '-' + process.arch")
 package: package-module package-devportal $(DEVPORTAL_PLATFORMS:%=package-devportal-%)
 
 # The module's package, from dist/: bin/markunread-VERSION.tgz.
@@ -102,10 +105,8 @@ package-module: build
 # (as esbuild ships its binaries). It carries the demo app; the module comes
 # from the markunread package. Each is staged in bin/npm/ and packed into bin/.
 # make test packs the launcher and this machine's platform only.
-DEVPORTAL_PLATFORMS ?= linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64
-HOST_PLATFORM := $(shell node -p "process.platform + '-' + process.arch")
 NPM_STAGE := $(BIN)/npm
-.PHONY: package-module package-devportal package-devportal-%
+.PHONY: package-module package-devportal
 
 package-devportal:
 	rm -rf $(NPM_STAGE)/markunread-devportal && mkdir -p $(NPM_STAGE)/markunread-devportal

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -343,4 +344,24 @@ func TestMissingAppFoldersAreNamedAtStart(t *testing.T) {
 	<-done
 	assert.Contains(t, stderr.String(), "devportal: -app-dir "+missing+": no such folder here, so the app origin answers 404 at / (give -app-dir, or -app-proxy URL for a running dev server)")
 	assert.NotContains(t, stderr.String(), "-dist", "the -dist folder is there")
+}
+
+// The npm launcher (web/npm/markunread-devportal) lists a binary package for
+// each platform make package builds, and no other.
+func TestNpmLauncherListsThePlatformsThatArePacked(t *testing.T) {
+	makefile, err := os.ReadFile("../../../Makefile")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^DEVPORTAL_PLATFORMS \?= (.+)$`).FindSubmatch(makefile)
+	require.NotNil(t, m, "Makefile: DEVPORTAL_PLATFORMS ?= ...")
+	built := strings.Fields(string(m[1]))
+	manifest, err := os.ReadFile("../../npm/markunread-devportal/package.json")
+	require.NoError(t, err)
+	var pkg struct{ OptionalDependencies map[string]string }
+	require.NoError(t, json.Unmarshal(manifest, &pkg))
+	var listed []string
+	for name, version := range pkg.OptionalDependencies {
+		listed = append(listed, strings.TrimPrefix(name, "markunread-devportal-"))
+		assert.Equal(t, "@VERSION@", version, "%s: make package writes the version", name)
+	}
+	assert.ElementsMatch(t, built, listed)
 }

@@ -18,8 +18,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { version } = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8'));
-const SUPPORTED = ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'win32-x64'];
+const manifest = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8'));
+const { version } = manifest;
+// The platforms built are the optionalDependencies: markunread-devportal-OS-CPU.
+const SUPPORTED = Object.keys(manifest.optionalDependencies).map((name) => name.slice('markunread-devportal-'.length));
 const platform = `${process.platform}-${process.arch}`;
 
 function fail(message) {
