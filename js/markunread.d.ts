@@ -130,7 +130,7 @@ export interface LoadOptions {
 
 /** One thing the module did that no call shows (a frozen object). */
 export interface MarkUnreadLogEvent {
-  readonly kind: 'retry' | 'bucket-full' | 'blocked' | 'refresh' | 'plan' | 'abandoned' | (string & {});
+  readonly kind: 'retry' | 'bucket-full' | 'blocked' | 'refresh' | 'plan' | 'abandoned' | 'share' | (string & {});
   /** A sentence for people; never a token. */
   readonly message: string;
   /** The portal's or the module's code behind it. */

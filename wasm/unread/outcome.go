@@ -218,7 +218,7 @@ func waitText(w Wait) string {
 	case WaitFlight:
 		return "the most requests were under way"
 	case WaitProbe:
-		return "the first request had not answered"
+		return "the requests that went first had not answered (while the bucket's level is unknown, requests go a few at a time)"
 	case WaitBucket:
 		return "the portal's bucket had no room"
 	case WaitSpacing:

@@ -32,8 +32,9 @@ type fakePortal struct {
 	license  string // what app.info says
 	appInfo  int    // app.info requests; they are not in requests
 	other    *otherApp
-	refused  int     // the client's requests answered 503
-	level0   float64 // the level at the start, for the ideal
+	conns    chan struct{} // nil: no bound; else the browser's connections to the portal
+	refused  int           // the client's requests answered 503
+	level0   float64       // the level at the start, for the ideal
 }
 
 func newFakePortal() *fakePortal {
@@ -45,6 +46,14 @@ var dialogPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
 var errStopped = errors.New("stopped")
 
 func (p *fakePortal) Post(stop <-chan struct{}, rawURL, body string) (Response, error) {
+	if p.conns != nil {
+		select {
+		case p.conns <- struct{}{}:
+			defer func() { <-p.conns }()
+		case <-stop:
+			return Response{}, errStopped
+		}
+	}
 	select {
 	case <-time.After(p.latency):
 	case <-stop:
@@ -169,8 +178,8 @@ func (p *fakePortal) roomAt(t time.Time) time.Time {
 // first instant at or after that the bucket has some (a client paced by a
 // limiter that knows the room), never refused. Bursts: burst requests at
 // start + every, 2×every, ..., each refused when there is no room and sent
-// again 1/rate + 1 s later, three attempts in all, as the official SDK
-// does. It is played into the bucket, in time order, before each of the
+// again 1/rate + 1 s later (the official SDK's first wait after
+// QUERY_LIMIT_EXCEEDED), up to 10 times, as the bench's emulator does. It is played into the bucket, in time order, before each of the
 // client's requests, so it needs no timers.
 type otherApp struct {
 	perSecond float64
@@ -253,7 +262,7 @@ func (o *otherApp) attempt(p *fakePortal, at time.Time, attempts int) {
 		return
 	}
 	o.refused++
-	if attempts+1 >= 3 {
+	if attempts+1 >= 10 {
 		o.gaveUp++
 		return
 	}

@@ -19,14 +19,15 @@ import "time"
 //
 //	o = (L₂ − L₁ + R·Δt − n) / Δt,   n: the client's requests that passed in Δt.
 //
-// The level is known at each 503 (B − ½), and when the client's first
-// burst passed whole (at least what the client put in: Reference). The
+// The level is known at each 503 (B − ½), and roughly when the client's
+// first burst passed whole (at least what the client put in: Reference). The
 // estimate spans from the oldest level still known, so its error, about
 // one request over the span, shrinks as the contention lasts. A known
 // level is forgotten once the bucket may have run empty since: the
 // client's own requests alone, drained at R, would have left it empty.
 //
-// Probing upward: a belief that no 503 has renewed for shareQuiet fades,
+// Probing upward: a belief that no 503 has renewed for as long as the span
+// it was learned over (at least shareQuiet, at most maxShareQuiet) fades,
 // by shareFade every shareStep, so the client paces a little faster each
 // step, until the portal refuses one request (the estimate is renewed) or
 // the others have gone and the room is the plan's whole rate again. The
@@ -65,7 +66,8 @@ const (
 	minShareSpan = time.Second
 	// maxKnownLevels bounds the known levels kept; the oldest goes first.
 	maxKnownLevels = 16
-	shareQuiet     = 10 * time.Second
+	shareQuiet     = 10 * time.Second // a belief holds at least this long, at most maxShareQuiet
+	maxShareQuiet  = 30 * time.Second
 	shareMargin    = 1
 	shareStep      = 2 * time.Second
 	shareFade      = 0.8
@@ -120,10 +122,12 @@ func (s *Share) Passed(at time.Time) {
 }
 
 // Reference says the bucket's level was at least level at at (the
-// client's first burst passed whole): a known level to estimate from, with
-// the doubt of the rest of the burst.
+// client's first burst passed whole): a known level to estimate from,
+// taken halfway between level and the brim (what the others spent while
+// the burst went is not known), give or take the other half.
 func (s *Share) Reference(at time.Time, level float64) {
-	s.know(knownLevel{at: at, level: level, doubt: s.burst - level})
+	doubt := (s.burst - level) / 2
+	s.know(knownLevel{at: at, level: level + doubt, doubt: doubt})
 }
 
 // Refused takes a 503 to a request that arrived at at, and says whether
@@ -136,7 +140,7 @@ func (s *Share) Refused(at time.Time) bool {
 		span := at.Sub(k.at)
 		o := (level - k.level + s.rate*span.Seconds() - float64(s.passed-k.passed) + shareMargin) / span.Seconds()
 		s.others = min(max(o, 0), s.rate*(1-minRoomShare))
-		s.quiet = max(shareQuiet, span)
+		s.quiet = min(max(shareQuiet, span), maxShareQuiet)
 	}
 	if s.others > 0 {
 		s.learnedAt = at // a 503 with others believed renews the belief

@@ -66,17 +66,29 @@ func assertFloors(t *testing.T, r shareRun) {
 	assert.LessOrEqual(t, r.took.Seconds(), 1.15*r.ideal.Seconds(), "wall time against the ideal")
 }
 
+// Steady at 0.5, 1 and 1.5 requests per second, the bench's rows, at 20
+// and 300 ms latency, and with the 6 connections Chromium opens to a
+// portal without HTTP/2.
 func TestAnotherAppSteadyOnTheBucketCostsFew503s(t *testing.T) {
 	for _, tc := range []struct {
 		rate float64
 		n    int
 	}{{0.5, 4000}, {1, 6000}, {1.5, 4000}} {
-		t.Run(strconv.FormatFloat(tc.rate, 'f', -1, 64)+"/s", func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := sharedPortal(&otherApp{perSecond: tc.rate})
-				assertFloors(t, runShared(t, p, tc.n, tc.rate))
-			})
-		})
+		for _, latency := range []time.Duration{20 * time.Millisecond, 300 * time.Millisecond} {
+			for _, conns := range []int{0, 6} {
+				name := strconv.FormatFloat(tc.rate, 'f', -1, 64) + "/s, " + latency.String() + ", " + strconv.Itoa(conns) + " connections"
+				t.Run(name, func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						p := sharedPortal(&otherApp{perSecond: tc.rate})
+						p.latency = latency
+						if conns > 0 {
+							p.conns = make(chan struct{}, conns)
+						}
+						assertFloors(t, runShared(t, p, tc.n, tc.rate))
+					})
+				})
+			}
+		}
 	}
 }
 
@@ -85,7 +97,7 @@ func TestAnotherAppInBurstsOnTheBucketCostsFew503s(t *testing.T) {
 		burst int
 		every time.Duration
 		n     int
-	}{{10, 10 * time.Second, 6000}, {5, 5 * time.Second, 6000}, {20, 20 * time.Second, 6000}} {
+	}{{10, 10 * time.Second, 4000}, {5, 5 * time.Second, 6000}, {20, 20 * time.Second, 6000}} {
 		t.Run(strconv.Itoa(tc.burst)+"/"+tc.every.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := sharedPortal(&otherApp{burst: tc.burst, every: tc.every})
