@@ -5,6 +5,11 @@ WASM_LIB  := $(GOROOT)/lib/wasm
 WASM_ENV  := GOOS=js GOARCH=wasm
 # -s drops the symbol table: it is not needed to run and it is 10% of the file.
 WASM_BUILD := $(WASM_ENV) $(GO) build -trimpath -ldflags=-s
+# The browser module's build: its clock is the page's, not the standard time
+# package, whose import alone costs 31 KB brotli (wasm/internal/time).
+BROWSER_TAGS := -tags browserclock
+# The packages built with BROWSER_TAGS; their tests run with them too.
+BROWSER_PKGS := ./wasm/browser ./wasm/internal/time ./wasm/cmd/markunread
 DIST      := dist
 BIN       := bin
 # A fresh emulator on free loopback ports around a test command; it passes
@@ -24,7 +29,7 @@ SHIM_FILES := $(filter-out wasm_exec.js,$(filter %.js %.d.ts,$(SHIPPED)))
 # module that keeps it off the page's global object (js/wasm_exec.module.js).
 build: tools
 	mkdir -p $(DIST)
-	$(WASM_BUILD) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
+	$(WASM_BUILD) $(BROWSER_TAGS) -o $(DIST)/markunread.wasm ./wasm/cmd/markunread
 	awk -v src=$(WASM_LIB)/wasm_exec.js '/^\/\/ @wasm_exec.js@$$/ { while ((getline line < src) > 0) print line; next } { print }' \
 	  js/wasm_exec.module.js > $(DIST)/wasm_exec.js
 	cp $(addprefix js/,$(SHIM_FILES)) $(DIST)/
@@ -43,16 +48,18 @@ run: build
 
 test: build lint typecheck test-go test-wasm test-js test-browser test-worker
 
-# gofmt, go vet and staticcheck, on the native build and on the wasm one;
-# tsc over every js/*.js (typecheck).
+# gofmt, go vet and staticcheck, on the native build, on the wasm one, and on
+# the browser module's; tsc over every js/*.js (typecheck).
 lint: typecheck
 	@unformatted=$$(gofmt -l .); [ -z "$$unformatted" ] || { echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; }
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet ./wasm/... ./tools/floor
+	$(WASM_ENV) $(GO) vet $(BROWSER_TAGS) $(BROWSER_PKGS)
 	mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
 	$(BIN)/staticcheck ./...
 	$(WASM_ENV) $(BIN)/staticcheck ./wasm/... ./tools/floor
+	$(WASM_ENV) $(BIN)/staticcheck $(BROWSER_TAGS) $(BROWSER_PKGS)
 
 # The compiler over the shim (checkJs: its JSDoc types) and the
 # declarations (js/types-check.ts pins what they promise); js/tsconfig.json.
@@ -60,13 +67,18 @@ typecheck:
 	npm ci --prefix js --no-audit --no-fund --loglevel=warn >/dev/null
 	cd js && npx tsc -p tsconfig.json
 
-# Native Go tests; the browser tests run in test-browser, once.
+# Native Go tests; the browser tests run in test-browser, once. The browser
+# clock's Duration and Time are held to the standard package's natively.
 test-go:
 	$(GO) test $$($(GO) list ./... | grep -v /web/browsertest)
+	$(GO) test $(BROWSER_TAGS) ./wasm/internal/time
 
-# Go tests built for js/wasm, run by Node against a real emulator.
+# Go tests built for js/wasm, run by Node against a real emulator; the
+# browser package's as the module is built, on the page's clock (the core's
+# run on the standard one, under testing/synctest).
 test-wasm: tools
-	$(WITH_PORTAL) env $(WASM_ENV) PATH="$(WASM_LIB):$$PATH" $(GO) test ./wasm/...
+	$(WITH_PORTAL) env $(WASM_ENV) PATH="$(WASM_LIB):$$PATH" $(GO) test $$($(WASM_ENV) $(GO) list ./wasm/... | grep -v /wasm/browser)
+	$(WITH_PORTAL) env $(WASM_ENV) PATH="$(WASM_LIB):$$PATH" $(GO) test $(BROWSER_TAGS) $(BROWSER_PKGS)
 
 # Every fuzz target of the core (wasm/unread), natively, one after the other,
 # FUZZTIME each. Their seed corpora (wasm/unread/testdata/fuzz) also run in
@@ -164,9 +176,9 @@ size: build
 	$(BIN)/footprint $(DIST)/markunread.wasm $(BIN)/floor.wasm
 	@echo "packages in the module beyond the floor's:"
 	@$(WASM_ENV) $(GO) list -deps ./tools/floor | sort > $(BIN)/floor.deps
-	@$(WASM_ENV) $(GO) list -deps ./wasm/cmd/markunread | sort | comm -13 $(BIN)/floor.deps - | tr '\n' ' '; echo
-	@$(WASM_ENV) $(GO) list -deps ./tools/floor ./wasm/cmd/markunread | sort -u > $(BIN)/size.deps
-	$(WASM_ENV) $(GO) build -trimpath -o $(BIN)/markunread.names.wasm ./wasm/cmd/markunread
+	@$(WASM_ENV) $(GO) list $(BROWSER_TAGS) -deps ./wasm/cmd/markunread | sort | comm -13 $(BIN)/floor.deps - | tr '\n' ' '; echo
+	@$(WASM_ENV) $(GO) list $(BROWSER_TAGS) -deps ./tools/floor ./wasm/cmd/markunread | sort -u > $(BIN)/size.deps
+	$(WASM_ENV) $(GO) build -trimpath $(BROWSER_TAGS) -o $(BIN)/markunread.names.wasm ./wasm/cmd/markunread
 	$(WASM_ENV) $(GO) build -trimpath -o $(BIN)/floor.names.wasm ./tools/floor
 	$(BIN)/footprint -packages $(BIN)/size.deps $(SIZE_FLAGS) $(BIN)/markunread.names.wasm $(BIN)/floor.names.wasm
 

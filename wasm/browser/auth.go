@@ -5,8 +5,8 @@ package browser
 import (
 	"errors"
 	"syscall/js"
-	"time"
 
+	"github.com/markunread/markunread/wasm/internal/time"
 	"github.com/markunread/markunread/wasm/unread"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"syscall/js"
-	"time"
 
+	"github.com/markunread/markunread/wasm/internal/time"
 	"github.com/markunread/markunread/wasm/unread"
 )
 

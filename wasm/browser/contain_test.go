@@ -5,11 +5,11 @@ package browser
 import (
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/markunread/markunread/wasm/internal/time"
 	"github.com/markunread/markunread/wasm/unread"
 )
 

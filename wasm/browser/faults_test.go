@@ -9,11 +9,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/markunread/markunread/wasm/internal/time"
 	"github.com/markunread/markunread/wasm/unread"
 )
 

@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"syscall/js"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/markunread/markunread/wasm/internal/time"
 	"github.com/markunread/markunread/wasm/unread"
 )
 

@@ -1,6 +1,6 @@
 package unread
 
-import "time"
+import "github.com/markunread/markunread/wasm/internal/time"
 
 // Bucket is a leaky bucket, the model of the portal's own limiter: every
 // request adds 1 to a level that drains continuously at Rate per second,

@@ -2,7 +2,8 @@ package unread
 
 import (
 	"sync/atomic"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // job is one bulk request of many marks: its calls share one timeout and

@@ -3,7 +3,8 @@ package unread
 import (
 	"strconv"
 	"sync"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // Client admits markUnread calls, queues them, and accounts for each until

@@ -2,7 +2,8 @@ package unread
 
 import (
 	"strconv"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // Transport performs one REST request: a form-urlencoded POST of body to

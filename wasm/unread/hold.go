@@ -1,6 +1,6 @@
 package unread
 
-import "time"
+import "github.com/markunread/markunread/wasm/internal/time"
 
 // Other clients' holds: another client of the app in this browser met
 // OPERATION_TIME_LIMIT (docs/bitrix24.md#f-otl-limit), and this client's

@@ -2,7 +2,8 @@ package unread
 
 import (
 	"math"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // What the Pacer learns from each answer: the bucket, slow start's ramp,

@@ -1,6 +1,6 @@
 package unread
 
-import "time"
+import "github.com/markunread/markunread/wasm/internal/time"
 
 // LogEvent is one thing the client did that a caller cannot see. Kind is
 // one of the Log* constants; the other fields are set where they apply.

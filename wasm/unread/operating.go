@@ -1,6 +1,6 @@
 package unread
 
-import "time"
+import "github.com/markunread/markunread/wasm/internal/time"
 
 // The Pacer's side of the operating-time limit (docs/bitrix24.md#f-otl-per-method):
 // what the time blocks of successful answers say, when a blocked method

@@ -2,7 +2,8 @@ package unread
 
 import (
 	"strconv"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // What each call comes to: after an answer, settled or sent again; a

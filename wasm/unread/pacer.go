@@ -2,7 +2,8 @@ package unread
 
 import (
 	"math"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // Pacer decides when the client's next request may leave and how many

@@ -2,7 +2,8 @@ package unread
 
 import (
 	"strconv"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // Plan is the portal's bucket: requests drain at Rate per second and Burst

@@ -3,7 +3,8 @@ package unread
 import (
 	"cmp"
 	"strconv"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // A request body is form-urlencoded: that keeps the POST a CORS "simple"

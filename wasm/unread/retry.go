@@ -2,7 +2,8 @@ package unread
 
 import (
 	"sync"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // The retry policy: what a call does after a verdict that did not settle

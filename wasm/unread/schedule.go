@@ -2,7 +2,8 @@ package unread
 
 import (
 	"strconv"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // dispatch is the client's one scheduler: it sends what the Pacer lets go

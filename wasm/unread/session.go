@@ -3,7 +3,8 @@ package unread
 import (
 	"errors"
 	"sync"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // Credentials are what a request needs: where the portal is and a token.

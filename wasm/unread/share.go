@@ -1,6 +1,6 @@
 package unread
 
-import "time"
+import "github.com/markunread/markunread/wasm/internal/time"
 
 // Share is the part of the portal's bucket the client may spend. The
 // portal counts requests per portal and source address

@@ -2,7 +2,8 @@ package unread
 
 import (
 	"sync"
-	"time"
+
+	"github.com/markunread/markunread/wasm/internal/time"
 )
 
 // Stop is a one-shot signal that some work should end, and the reason: the

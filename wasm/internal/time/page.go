@@ -30,6 +30,14 @@ func monotonic() int64 { return int64(jsPerformance.Call("now").Float() * 1e6) }
 func Since(t Time) Duration { return Now().Sub(t) }
 func Until(t Time) Duration { return t.Sub(Now()) }
 
+// Sleep waits d on the page's timer (tests wait with it; the module
+// never does).
+func Sleep(d Duration) {
+	done := make(chan struct{})
+	AfterFunc(d, func() { close(done) })
+	<-done
+}
+
 // maxTimeout is the longest delay setTimeout takes: a longer one fires
 // at once, so a long timer waits in parts.
 const maxTimeout = 1<<31 - 1 // milliseconds

@@ -30,7 +30,7 @@ func TestAfterFuncCallsOnceAfterItsDuration(t *testing.T) {
 	if waited := <-done; waited < 30*Millisecond {
 		t.Fatalf("called after %v, before its 30ms", waited)
 	}
-	sleep(60 * Millisecond)
+	Sleep(60 * Millisecond)
 	if len(done) != 0 {
 		t.Fatal("called twice")
 	}
@@ -45,7 +45,7 @@ func TestStopKeepsTheFunctionFromBeingCalled(t *testing.T) {
 	if timer.Stop() {
 		t.Fatal("a second Stop says true")
 	}
-	sleep(50 * Millisecond)
+	Sleep(50 * Millisecond)
 	if calls.Load() != 0 {
 		t.Fatal("a stopped timer called its function")
 	}
@@ -67,15 +67,8 @@ func TestResetMovesTheCall(t *testing.T) {
 	if waited := <-done; waited < 50*Millisecond {
 		t.Fatalf("called after %v, before the reset 50ms", waited)
 	}
-	sleep(30 * Millisecond)
+	Sleep(30 * Millisecond)
 	if len(done) != 0 {
 		t.Fatal("the first arming called too")
 	}
-}
-
-// sleep waits on the page's own timer.
-func sleep(d Duration) {
-	done := make(chan struct{})
-	AfterFunc(d, func() { close(done) })
-	<-done
 }

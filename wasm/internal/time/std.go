@@ -25,3 +25,4 @@ func Until(t Time) Duration                 { return time.Until(t) }
 func UnixMilli(msec int64) Time             { return time.UnixMilli(msec) }
 func Unix(sec, nsec int64) Time             { return time.Unix(sec, nsec) }
 func AfterFunc(d Duration, f func()) *Timer { return time.AfterFunc(d, f) }
+func Sleep(d Duration)                      { time.Sleep(d) }
