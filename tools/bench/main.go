@@ -5,7 +5,7 @@
 // 127.0.0.1, the app origin (dist/ at /dist/, the bench page embedded from
 // page/ at /, the floor program at /floor/) on localhost.
 //
-//	bench [-dist dist] [-floor bin/floor.wasm] [-chromium chromium] [-only limits,startup,trips,1,...,15,shared] [-js-flags f] [-v8-log file] ...
+//	bench [-dist dist] [-floor bin/floor.wasm] [-chromium chromium] [-only limits,startup,trips,1,...,16,shared] [-js-flags f] [-v8-log file] ...
 //
 // It prints, in order:
 //
@@ -22,7 +22,7 @@
 //     on one portal, an enterprise plan, a full bucket, latency), each next
 //     to its reference (the bucket's limit, or the official SDK's explicit
 //     batch API), as a Markdown table. -only picks parts and workloads.
-//  5. A shared bucket (rows 10 to 15, -only shared for all): another app on
+//  5. A shared bucket (rows 10 to 16, -only shared for all): another app on
 //     the same portal and address, steady or in bursts, or a bucket part
 //     spent when the page opens; the module beside the ideal wall time and
 //     the SDK's explicit batches (shared.go).
@@ -99,7 +99,7 @@ func main() {
 	flag.IntVar(&o.warmup, "warmup", 10, "round-trip pairs run before the measured ones and not counted")
 	flag.DurationVar(&o.total, "max", 40*time.Minute, "the whole run stops after this long")
 	flag.BoolVar(&o.skipLimit, "skip-limits", false, "skip the limits tables (quick runs)")
-	flag.StringVar(&o.only, "only", "", "run only these parts, comma-separated: limits, startup, trips, workloads 1..9, shared-bucket rows 10..15 or shared for all of them (e.g. -only 1,3)")
+	flag.StringVar(&o.only, "only", "", "run only these parts, comma-separated: limits, startup, trips, workloads 1..9, shared-bucket rows 10..16 or shared for all of them (e.g. -only 1,3)")
 	flag.IntVar(&o.reps, "reps", 3, "runs of each workload marked ×N (their medians are printed)")
 	flag.StringVar(&o.sdk, "sdk", "web/browsertest/sdk/node_modules/@bitrix24/b24jssdk/dist/umd/index.min.js",
 		"the official SDK's browser bundle, the reference of workloads 7 and 8 (npm ci --prefix web/browsertest/sdk)")

@@ -20,15 +20,18 @@ import (
 // module's figures beside the ideal: the requests a job needs beyond the
 // room free at its start, drained at what the others leave,
 //
-//	ideal = (ceil(marks/50) − (burst − prefill)) / (rate − the other app's mean rate).
+//	ideal = (tabs × ceil(marks/50) − (burst − prefill)) / (rate − the other app's mean rate).
 
 // sharedCase is one condition of part 5.
 type sharedCase struct {
 	id      string
 	other   devportal.OtherApp
 	prefill float64
-	marks   int
+	marks   int // per tab
+	tabs    int // tabs of the app on the portal, each with its marks; 0 is 1
 }
+
+func (c sharedCase) tabCount() int { return max(1, c.tabs) }
 
 // sharedCases are the conditions, in the order they print.
 var sharedCases = []sharedCase{
@@ -40,6 +43,9 @@ var sharedCases = []sharedCase{
 	{id: "13", other: devportal.OtherApp{Burst: 10, Every: 10 * time.Second}, marks: 4000},
 	{id: "14", prefill: 46, marks: 500},
 	{id: "15", prefill: 49, marks: 500},
+	// What the tabs learn they share (budget.js): one learns, the others
+	// start from it. The SDK has no shared budget: no reference here.
+	{id: "16", other: devportal.OtherApp{PerSecond: 1}, marks: 2000, tabs: 3},
 }
 
 func (c sharedCase) plan() devportal.Config {
@@ -51,6 +57,9 @@ func (c sharedCase) plan() devportal.Config {
 
 func (c sharedCase) name() string {
 	marks := formatThousands(c.marks)
+	if c.tabs > 1 {
+		marks = fmt.Sprintf("%d tabs of the app, %s marks each", c.tabs, marks)
+	}
 	switch {
 	case c.other.PerSecond > 0:
 		return fmt.Sprintf("another app at %g request/s, %s marks", c.other.PerSecond, marks)
@@ -64,7 +73,7 @@ func (c sharedCase) name() string {
 // ideal is the job's shortest wall time in seconds (see the part's comment).
 func (c sharedCase) ideal() float64 {
 	p := c.plan()
-	beyond := float64((c.marks+49)/50) - (float64(p.Burst) - p.Prefill)
+	beyond := float64(c.tabCount()*((c.marks+49)/50)) - (float64(p.Burst) - p.Prefill)
 	return math.Max(0, beyond) / (p.Rate - p.OtherApp.MeanRate())
 }
 
@@ -94,12 +103,12 @@ func (b *bench) shared(ctx context.Context, sel selection) error {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "bench: shared %s: %s ...\n", c.id, c.name())
-		m, err := b.bulk(ctx, bulkJob{plan: c.plan(), n: c.marks})
+		m, err := b.bulk(ctx, bulkJob{plan: c.plan(), n: c.marks, tabs: c.tabs})
 		if err != nil {
 			return fmt.Errorf("row %s: %w", c.id, err)
 		}
 		row := sharedRow{c: c, module: m, wallGoal: !c.other.IsZero()}
-		if b.sdk {
+		if b.sdk && c.tabCount() == 1 {
 			r, err := b.bulk(ctx, bulkJob{plan: c.plan(), n: c.marks, sdk: true})
 			if err != nil {
 				return fmt.Errorf("row %s (SDK): %w", c.id, err)
@@ -115,6 +124,9 @@ func (b *bench) shared(ctx context.Context, sel selection) error {
 	fmt.Fprintln(b.out, "|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		sdk := "n/a: the SDK's bundle is missing (npm ci --prefix web/browsertest/sdk)"
+		if r.c.tabCount() > 1 {
+			sdk = "-"
+		}
 		if r.sdk != nil {
 			sdk = fmt.Sprintf("%s s, %d × 503 of %d requests, %d lost", secs(r.sdk.wall), r.sdk.s503, r.sdk.requests, r.sdk.n-r.sdk.ok)
 		}

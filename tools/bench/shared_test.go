@@ -19,6 +19,7 @@ func TestSharedIdealIsTheRequestsBeyondTheRoomOverWhatTheOthersLeave(t *testing.
 		"13": 30 / 1.0, // bursts of 10 every 10 s: 1/s on average
 		"14": 6 / 2.0,  // 10 requests, 4 free
 		"15": 9 / 2.0,
+		"16": 70 / 1.0, // 3 tabs × 40 requests
 	}, ideal, 1e-9)
 }
 

@@ -456,7 +456,7 @@ func (s selection) anyWorkload() bool {
 	return false
 }
 
-// anyShared says whether a row of part 5 (10..15, or "shared") was picked.
+// anyShared says whether a row of part 5 (10..16, or "shared") was picked.
 func (s selection) anyShared() bool {
 	if s == nil || s["shared"] {
 		return true
