@@ -56,17 +56,17 @@ func (c sharedCase) plan() devportal.Config {
 }
 
 func (c sharedCase) name() string {
-	marks := formatThousands(c.marks)
+	marks := formatThousands(c.marks) + " marks"
 	if c.tabs > 1 {
-		marks = fmt.Sprintf("%d tabs of the app, %s marks each", c.tabs, marks)
+		marks = fmt.Sprintf("%d tabs of the app, %s each", c.tabs, marks)
 	}
 	switch {
 	case c.other.PerSecond > 0:
-		return fmt.Sprintf("another app at %g request/s, %s marks", c.other.PerSecond, marks)
+		return fmt.Sprintf("another app at %g request/s, %s", c.other.PerSecond, marks)
 	case c.other.Burst > 0:
-		return fmt.Sprintf("another app in bursts of %d every %g s (%g request/s on average), %s marks", c.other.Burst, c.other.Every.Seconds(), c.other.MeanRate(), marks)
+		return fmt.Sprintf("another app in bursts of %d every %g s (%g request/s on average), %s", c.other.Burst, c.other.Every.Seconds(), c.other.MeanRate(), marks)
 	default:
-		return fmt.Sprintf("the bucket at %g of %d when the page opens, %s marks", c.prefill, standardPlan.Burst, marks)
+		return fmt.Sprintf("the bucket at %g of %d when the page opens, %s", c.prefill, standardPlan.Burst, marks)
 	}
 }
 

@@ -45,3 +45,14 @@ func TestFormatThousands(t *testing.T) {
 		assert.Equal(t, want, formatThousands(n))
 	}
 }
+
+func TestSharedNames(t *testing.T) {
+	names := map[string]string{}
+	for _, c := range sharedCases {
+		names[c.id] = c.name()
+	}
+	assert.Equal(t, "another app at 0.5 request/s, 4,000 marks", names["10"])
+	assert.Equal(t, "another app in bursts of 10 every 10 s (1 request/s on average), 4,000 marks", names["13"])
+	assert.Equal(t, "the bucket at 46 of 50 when the page opens, 500 marks", names["14"])
+	assert.Equal(t, "another app at 1 request/s, 3 tabs of the app, 2,000 marks each", names["16"])
+}
