@@ -17,7 +17,7 @@ BIN       := bin
 # (with the command) if make is killed.
 WITH_PORTAL := $(BIN)/devportal -follow-parent -portal 127.0.0.1:0 -app localhost:0 -dist $(DIST) -app-dir web/app --
 
-.PHONY: worker worker-build test-worker
+.PHONY: worker worker-build test-worker bench-worker
 .PHONY: build run test lint typecheck test-go test-wasm test-js test-browser chromium package size bench tools clean style demo-png vite-fixture
 
 # The files the package ships are listed once, in js/package.json "files";
@@ -237,3 +237,16 @@ WITH_WORKER := MARKUNREAD_WORKER_DIR=$(CURDIR)/$(WORKER) MARKUNREAD_WORKERD=$(CU
 test-worker: worker-build chromium
 	$(WITH_WORKER) $(GO) test -count=1 ./wasm/worker/workerd/
 	$(WITH_WORKER) MARKUNREAD_BROWSER_TESTS=1 $(GO) test -count=1 -run '^TestDemoReminderIsMarkedByTheWorker' ./web/browsertest/
+
+# The Worker's figures (tools/workerbench): its wasm and cold start against a
+# hello Worker on the same glue, built the same way in the same run, and the
+# scale rows under workerd against the emulator. WORKERBENCH_FLAGS picks rows.
+bench-worker: worker-build
+	rm -rf $(BIN)/worker-hello $(BIN)/workerbench && mkdir -p $(BIN)/workerbench
+	cp -R $(WORKER) $(BIN)/worker-hello && rm -rf $(BIN)/worker-hello/state
+	$(WASM_BUILD) -o $(BIN)/worker-hello/build/app.wasm ./tools/workerbench/hello
+	cp $(WORKER)/build/app.wasm $(BIN)/workerbench/worker.wasm
+	cp $(BIN)/worker-hello/build/app.wasm $(BIN)/workerbench/hello.wasm
+	$(BIN)/footprint -write $(BIN)/workerbench/worker.wasm $(BIN)/workerbench/hello.wasm
+	$(GO) run ./tools/workerbench -dir $(WORKER) -hello $(BIN)/worker-hello -sizes $(BIN)/workerbench \
+	  -workerd $(WORKER_SRC)/node_modules/.bin/workerd $(WORKERBENCH_FLAGS)

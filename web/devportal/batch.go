@@ -89,6 +89,9 @@ func (p *Portal) batch(prm params, start time.Time) restAnswer {
 		return p.errorAnswer(errOperatingLimit)
 	}
 	p.stats.Batches++
+	// Every command runs as the batch's token's user.
+	p.batchUser = p.tokens.user[prm.get("auth")]
+	defer func() { p.batchUser = 0 }()
 	halt := phpIntval(prm.get("halt")) != 0
 	var out batchResult
 	for i, c := range prm.maps["cmd"] {
@@ -111,9 +114,6 @@ func (p *Portal) batch(prm params, start time.Time) restAnswer {
 			}
 			sub := newParams()
 			sub.addForm(query)
-			if sub.get("auth") == "" { // a command runs as the batch's token's user
-				sub.scalars["auth"] = prm.get("auth")
-			}
 			res, e, cmdProcStart, cmdProcEnd = p.call(method, sub)
 		}
 		if e != nil {

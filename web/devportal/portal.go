@@ -192,6 +192,9 @@ type Portal struct {
 	faults   faultState
 	memberID string
 	app      appInstall // the app's install on this portal (install.go)
+	// batchUser is the user of the batch being run, whose commands run as them; 0
+	// outside a batch.
+	batchUser int
 }
 
 // New returns a portal with cfg (zero fields mean defaults).

@@ -34,6 +34,10 @@ func (p *Portal) dialogUnread(prm params) (any, *apiError) {
 	if cur, ok := p.unread[key]; !ok || id < cur {
 		p.unread[key] = id
 	}
-	p.markDialog(key, id, p.tokens.user[prm.get("auth")])
+	user := p.batchUser
+	if user == 0 {
+		user = p.tokens.user[prm.get("auth")]
+	}
+	p.markDialog(key, id, user)
 	return true, nil
 }
