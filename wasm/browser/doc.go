@@ -1,11 +1,19 @@
 // Package browser is the module's JavaScript boundary: the fetch transport,
 // the auth source that asks page JavaScript for tokens, and the bridge that
 // turns JS calls into core calls and core results into settled Promises.
-// Only this package imports syscall/js; the core (package unread) never does.
+// Only this package imports syscall/js (and wasm/internal/time, for the
+// page's clock); the core (package unread) never does.
+//
+// Its files: bridge.go (Serve: the bridge read, the api built, close),
+// calls.go (markUnread and markMany, and a call's AbortSignal), promise.go (a
+// call's Promise and the shim's error), events.go (progress, log events, the
+// counters), fetch.go (the transport), auth.go (the page's tokens),
+// budget.go (the budget shared with the page's other clients), jsvalue.go
+// (guarded calls into page code, promises awaited, arguments read).
 //
 // # The bridge contract
 //
-// The shim (js/markunread.js) creates one bridge object per load() and stores
+// The shim (js/load.js) creates one bridge object per load() and stores
 // it under a fresh key on the Go program's private global object (what
 // js.Global() is here: dist/wasm_exec.js runs the toolchain's wasm_exec.js
 // against a private global that reads through to the page's), then starts
