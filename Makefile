@@ -22,8 +22,8 @@ WITH_PORTAL := $(BIN)/devportal -follow-parent -portal 127.0.0.1:0 -app localhos
 
 # The files the package ships are listed once, in js/package.json "files";
 # the shim's own are those of them that js/ holds (wasm_exec.js is built).
-SHIPPED   := $(shell node -p "require('./js/package.json').files.join(' ')")
-SHIM_FILES := $(filter-out wasm_exec.js,$(filter %.js %.d.ts,$(SHIPPED)))
+SHIPPED    = $(shell node -p "require('./js/package.json').files.join(' ')")
+SHIM_FILES = $(filter-out wasm_exec.js,$(filter %.js %.d.ts,$(SHIPPED)))
 
 # dist/wasm_exec.js is the toolchain's wasm_exec.js, unmodified, inside an ES
 # module that keeps it off the page's global object (js/wasm_exec.module.js).

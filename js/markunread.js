@@ -41,8 +41,26 @@
 //	portal     a Bitrix24 portal's origin; the unit of every limit
 //	budget     the share of the portal's bucket this browser may spend
 //	hold       a method blocked until a time (OPERATION_TIME_LIMIT)
-//	room       requests/second the portal's other apps are believed to
-//	           spend: what is left of the plan's rate for this app
+//	room       what the portal's other apps leave of its rate; a client
+//	           tells it as others, the requests/second they are believed
+//	           to spend (0: nobody), and when it learned that
 export { load } from './load.js';
 export { MarkUnreadError, MarkUnreadClient } from './client.js';
 export { later } from './later.js';
+
+// Every file the shim imports, deeper ones too, is named here: a page
+// without a bundler then asks for them all at once after this one, instead
+// of one round of requests per level of imports (load.js, budget.js,
+// budget-link.js, ... is six deep). Measured at 100 ms per request, the
+// graph loads in about 0.5 s this way and 0.6-0.75 s without the list.
+import './options.js';
+import './redaction.js';
+import './own.js';
+import './auth.js';
+import './budget.js';
+import './budget-link.js';
+import './budget-transports.js';
+import './budget-core.js';
+import './budget-ledger.js';
+import './plans.js';
+import './wasm_exec.js';
