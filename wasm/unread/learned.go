@@ -18,6 +18,7 @@ import (
 // 503 without CORS headers looks like (docs/bitrix24.md#f-cors-503).
 type reply struct {
 	sent        time.Time // when it left; zero: unknown (it counts as now)
+	hub         hubWait   // how long it waited on the shared budget
 	commands    int
 	reached     bool
 	beyond      bool
@@ -79,6 +80,7 @@ func (p *Pacer) Answered(now time.Time, a reply) learned {
 	if !a.sent.IsZero() {
 		arrived = a.sent.Add(now.Sub(a.sent) / 2) // the portal counts requests as they arrive
 	}
+	p.share.Waited(a.hub)
 	switch {
 	case l.full:
 		p.share.Refused(arrived)

@@ -17,7 +17,7 @@ import (
 func (c *Client) answered(r request, vs []verdict, t timing, token string, reached, failedFetch bool) {
 	now := time.Now()
 	c.mu.Lock()
-	l := c.pacer.Answered(now, reply{sent: r.sent, commands: len(r.cmds), reached: reached, beyond: r.beyond,
+	l := c.pacer.Answered(now, reply{sent: r.sent, hub: r.hub, commands: len(r.cmds), reached: reached, beyond: r.beyond,
 		failedFetch: failedFetch, envelope: t, verdicts: vs})
 	done := c.portalMovedLocked(vs)
 	var retried int

@@ -28,6 +28,7 @@ type request struct {
 	cmds   []*command
 	beyond bool
 	sent   time.Time // when it left, once it has
+	hub    hubWait
 }
 
 // send makes one request and hands what came of it to the client.
@@ -47,7 +48,10 @@ func (c *Client) send(r request) {
 		// The hub paces every client of the app at this rate: the room the
 		// others leave, as this client now believes it.
 		// A shared budget that fails leaves the client's own bucket in charge.
-		if c.cfg.Shared.Reserve(base, plan, c.closing.Done()) != nil && isDone(c.closing.Done()) {
+		r.hub = hubWait{from: time.Now(), rate: plan.Rate}
+		err := c.cfg.Shared.Reserve(base, plan, c.closing.Done())
+		r.hub.to = time.Now()
+		if err != nil && isDone(c.closing.Done()) {
 			c.unsent(r, newError(CodeClosed, "the client was closed"))
 			return
 		}

@@ -44,6 +44,9 @@ type Share struct {
 	learnedAt   time.Time     // when others was learned (or renewed)
 	quiet       time.Duration // how long others holds before it fades
 	passed      int           // the client's requests that passed the bucket, in all
+	refused     int           // the client's requests refused, in all
+	hub         float64       // the shared budget's grants while the client waited on it (Waited)
+	hubUntil    time.Time     // the end of the last wait counted in hub
 	known       []knownLevel
 	// floor is the least the bucket's level can be since the oldest known
 	// level: that level plus the client's requests, drained at R.
@@ -54,10 +57,12 @@ type Share struct {
 // knownLevel is an instant at which the bucket's level was known, give
 // or take doubt.
 type knownLevel struct {
-	at     time.Time
-	level  float64
-	doubt  float64
-	passed int // Share.passed then, by arrival
+	at      time.Time
+	level   float64
+	doubt   float64
+	passed  int // Share.passed then, by arrival
+	refused int
+	hub     float64
 }
 
 const (
@@ -138,15 +143,50 @@ func (s *Share) Refused(at time.Time) bool {
 	before := s.others
 	if k, ok := s.surest(at); ok {
 		span := at.Sub(k.at)
-		o := (level - k.level + s.rate*span.Seconds() - float64(s.passed-k.passed) + shareMargin) / span.Seconds()
+		n := s.appPassed(k)
+		o := (level - k.level + s.rate*span.Seconds() - n + shareMargin) / span.Seconds()
 		s.others = min(max(o, 0), s.rate*(1-minRoomShare))
 		s.quiet = min(max(shareQuiet, span), maxShareQuiet)
 	}
 	if s.others > 0 {
 		s.learnedAt = at // a 503 with others believed renews the belief
 	}
+	s.refused++
 	s.know(knownLevel{at: at, level: level, doubt: 0.5})
 	return s.others != before
+}
+
+// hubWait is how long a request waited on the shared budget, which paces
+// every client of the app at rate.
+type hubWait struct {
+	from, to time.Time
+	rate     float64
+}
+
+// Waited takes a request's wait on the shared budget. While a client
+// waits there, the budget grants the app's requests at its rate, the
+// other clients' too: those are the app's own, not the others'. Waits
+// that overlap count once.
+func (s *Share) Waited(w hubWait) {
+	from := later(w.from, s.hubUntil)
+	if w.to.Sub(w.from) < time.Millisecond || !w.to.After(from) {
+		return
+	}
+	s.hub += w.rate * w.to.Sub(from).Seconds()
+	s.hubUntil = w.to
+}
+
+// appPassed is how many of the app's requests passed since k: the
+// client's own, or, when it waited on a shared budget, what the budget
+// granted meanwhile, less the part the portal refused, as the client's own
+// requests fared.
+func (s *Share) appPassed(k knownLevel) float64 {
+	own, refused := float64(s.passed-k.passed), float64(s.refused-k.refused)
+	granted := s.hub - k.hub
+	if own+refused > 0 {
+		granted *= own / (own + refused)
+	}
+	return max(own, granted)
 }
 
 // Heard takes another client's estimate, learned at at; a newer one than
@@ -186,7 +226,7 @@ func (s *Share) know(k knownLevel) {
 	if len(s.known) == maxKnownLevels {
 		s.known = append(s.known[:0], s.known[1:]...)
 	}
-	k.passed = s.passed
+	k.passed, k.refused, k.hub = s.passed, s.refused, s.hub
 	s.known = append(s.known, k)
 }
 

@@ -2,6 +2,7 @@ package unread
 
 import (
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -136,4 +137,91 @@ func TestABucketFoundAtAnyLevelCostsOnlyTheRampsRoundThatMetTheBrim(t *testing.T
 			})
 		})
 	}
+}
+
+// hubShared is the shim's hub in Go: one bucket for every client, paced
+// at the rate the last reservation carried, and rooms relayed.
+type hubShared struct {
+	mu      sync.Mutex
+	bucket  *Bucket
+	plan    Plan
+	clients []*Client
+}
+
+func (h *hubShared) Reserve(_ string, plan Plan, stop <-chan struct{}) error {
+	for {
+		h.mu.Lock()
+		now := time.Now()
+		if h.bucket == nil {
+			h.bucket = NewBucket(plan.Rate, capacity(plan))
+		}
+		h.bucket.SetRate(now, plan.Rate)
+		d := h.bucket.Delay(now)
+		if d <= 0 {
+			h.bucket.Add(now)
+			h.mu.Unlock()
+			return nil
+		}
+		h.mu.Unlock()
+		select {
+		case <-stop:
+			return errStopped
+		case <-time.After(d):
+		}
+	}
+}
+func (h *hubShared) Full(string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.bucket != nil {
+		h.bucket.Fill(time.Now())
+	}
+}
+func (h *hubShared) Hold(string, string, int64) {}
+func (h *hubShared) Room(portal string, others float64, atMs int64) {
+	for _, c := range h.clients {
+		c.HeardRoom(portal, others, time.UnixMilli(atMs))
+	}
+}
+
+// Three clients of the app (tabs) on a portal another app spends at 1
+// request per second, through one shared budget that paces them together
+// and relays what each learns (hubShared, as the shim's budget does): they
+// pay fewer 503s than three clients that each learn on their own, and
+// nothing is lost.
+func TestClientsThatShareABudgetShareWhatTheyLearnOfTheOthers(t *testing.T) {
+	refused := map[bool]int{}
+	for _, shared := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			p := sharedPortal(&otherApp{perSecond: 1})
+			h := &hubShared{}
+			var cs []*Client
+			for range 3 {
+				cfg := Config{Timeout: time.Hour}
+				if shared {
+					cfg.Shared = h
+				}
+				cs = append(cs, newTestClient(t, p, cfg))
+			}
+			h.clients = cs
+			start := time.Now()
+			var wg sync.WaitGroup
+			for i, c := range cs {
+				wg.Go(func() {
+					for _, err := range markAll(c, dialogs(3 * 2000)[2000*i:2000*(i+1)], 1) {
+						assert.Nil(t, err)
+					}
+				})
+			}
+			wg.Wait()
+			requests := 0
+			for _, c := range cs {
+				requests += c.Stats().Requests
+				refused[shared] += c.Stats().Status503
+			}
+			assert.Len(t, p.unread, 6000, "nothing lost")
+			t.Logf("shared budget %v: %.1f s (ideal 70 s), %d requests, %d × 503", shared, time.Since(start).Seconds(), requests, refused[shared])
+		})
+	}
+	assert.Less(t, refused[true], refused[false]/2)
 }
