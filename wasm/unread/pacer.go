@@ -17,12 +17,13 @@ import (
 //     shortens the gap the portal sees;
 //   - a bound on requests under way;
 //   - slow start: while the bucket's level is unknown (another app may
-//     have spent it), requests go in rounds, each once the one before has
-//     ended: one request alone, then one more than half of those that
-//     passed (1, 2, 3, 4, 6, 9, ...: the ramp), so a bucket found near its
-//     brim costs a 503 or two, not a burst of them. The ramp ends at a 503
-//     (the bucket is full) or when a whole burst has passed; a round whose
-//     answers do not come lets one more request go every SlowStartWait;
+//     have spent it), one more request may be under way than half of
+//     those that passed (the ramp): first in rounds, each once the one
+//     before has ended (1 alone, then 2, 3, 4), so a bucket found near its
+//     brim costs a 503 or two, not a burst of them; then in a sliding
+//     window. The ramp ends at a 503 (the bucket is full) or when a whole
+//     burst has passed; without answers, one more request goes every
+//     SlowStartWait;
 //   - gathering: calls that arrive while a part-filled request is under way
 //     wait for it to end, at most Linger after the oldest arrived, and then
 //     leave together, so page code that calls markUnread in a loop costs a
@@ -73,6 +74,15 @@ const (
 	// alone: a portal that answers slowly must not stall the client.
 	SlowStartWait = 2 * time.Second
 
+	// rampRounds: the ramp goes in rounds, each once the one before has
+	// ended, until this many requests have passed, the bucket's brim for
+	// a level found near it (46 to 50 of 50 costs at most 2 × 503 this
+	// way); beyond it, waiting for each round's slowest answer would cost
+	// round trips (in Chromium a round larger than its 6 connections to
+	// a portal without HTTP/2 waits in line), so the window slides: one
+	// more under way for every two that passed.
+	rampRounds = 10
+
 	// headroomTime is the spread in travel time the bucket's headroom
 	// allows for; the client keeps that many seconds of drain unspent.
 	headroomTime = 250 * time.Millisecond
@@ -121,13 +131,18 @@ func (p *Pacer) Assumed(now time.Time) Plan {
 }
 
 // rampWait says how long the ramp holds the next request back at now (0:
-// it may go). A round starts when nothing is under way.
+// it may go). Until rampRounds have passed, a round starts when nothing is
+// under way; after that the window slides.
 func (p *Pacer) rampWait(now time.Time) time.Duration {
 	if !p.ramping {
 		return 0
 	}
-	if p.inFlight == 0 {
-		p.roundLeft = max(p.roundLeft, 1+(p.passed+1)/2)
+	window := 1 + (p.passed+1)/2
+	switch {
+	case p.passed >= rampRounds && p.inFlight < window:
+		return 0
+	case p.passed < rampRounds && p.inFlight == 0:
+		p.roundLeft = max(p.roundLeft, window)
 	}
 	if p.roundLeft > 0 {
 		return 0

@@ -61,12 +61,15 @@ func planKind(license string) string {
 // askPlanLocked decides whether app.info goes now: when the plan is to be
 // learned, the portal has answered once, and the client has sent half a
 // standard bucket's worth of requests, so that on a fresh bucket the
-// answer comes before the bucket would hold it back. Pages that mark a few
-// messages never ask, nor does a small job that found the bucket full
-// (another app spent it): there a request for the plan would take the
-// place of a batch of marks.
+// answer comes before the bucket would hold it back, and more marks wait
+// than a standard burst still takes. Pages that mark a few messages never
+// ask, nor does a job that a standard burst holds (its request would take
+// a connection from the marks: a round trip on 6 connections), nor a small
+// job that found the bucket full (another app spent it): there a request
+// for the plan would take the place of a batch of marks.
 func (c *Client) askPlanLocked(now time.Time) bool {
-	if c.plan != planUnknown || c.stats.Requests < capacity(StandardPlan)/2 || !c.pacer.Spare(now) {
+	left := (capacity(StandardPlan) - c.stats.Requests) * c.cfg.BatchSize // marks a standard burst still takes
+	if c.plan != planUnknown || c.stats.Requests < capacity(StandardPlan)/2 || c.stats.Queued <= left || !c.pacer.Spare(now) {
 		return false
 	}
 	c.plan = planAsking

@@ -71,9 +71,9 @@ const (
 	minShareSpan = time.Second
 	// maxKnownLevels bounds the known levels kept; the oldest goes first.
 	maxKnownLevels = 16
-	shareQuiet     = 10 * time.Second // a belief holds at least this long, at most maxShareQuiet
+	shareQuiet     = 4 * time.Second // a belief holds at least this long, at most maxShareQuiet
 	maxShareQuiet  = 30 * time.Second
-	shareMargin    = 1
+	shareMargin    = 0.75
 	shareStep      = 2 * time.Second
 	shareFade      = 0.8
 	minRoomShare   = 0.05
