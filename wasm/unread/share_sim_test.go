@@ -140,7 +140,6 @@ func TestABucketFoundAtAnyLevelCostsOnlyTheRampsRoundThatMetTheBrim(t *testing.T
 type hubShared struct {
 	mu      sync.Mutex
 	bucket  *Bucket
-	plan    Plan
 	clients []*Client
 }
 
