@@ -191,6 +191,7 @@ bench: build chromium
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint -write $(BIN)/floor.wasm
 	$(GO) run ./tools/bench -dist $(DIST) -floor $(BIN)/floor.wasm $(BENCH_FLAGS)
+	$(MAKE) --no-print-directory bench-worker
 
 # Bitrix24's look for the demo app and the emulator's page: the design tokens
 # of @bitrix24/b24style (a Tailwind plugin, pinned in web/style) compiled into

@@ -199,6 +199,7 @@ func (o *Object) caller(in *Install, access string) (int, *APIError) {
 			return int(seen.User), nil
 		}
 	}
+	o.spendOne()
 	user, e := profileUser(o.Out, nil, in.Base, access)
 	if e != nil {
 		return 0, e

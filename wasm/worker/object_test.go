@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/markunread/markunread/wasm/unread"
 	"github.com/markunread/markunread/web/devportal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -195,4 +196,31 @@ func TestAJobWhoseTokensCannotBeRefreshedKeepsItsError(t *testing.T) {
 	assert.Equal(t, StateFailed, job["state"])
 	assert.Equal(t, "REFRESH_FAILED", job["error"].(map[string]any)["code"])
 	assert.NotContains(t, f.store().dump(), "not the app's secret")
+}
+
+func TestThePortalBudgetLetsNoMoreThanTheBucketHoldsAtOnce(t *testing.T) {
+	b := &portalBudget{}
+	plan := unread.StandardPlan
+	assert.Equal(t, 49, budgetCapacity(plan), "one request of headroom below the portal's 50")
+	for i := 0; i < budgetCapacity(plan); i++ {
+		require.NoError(t, b.Reserve("p", plan, nil))
+	}
+	// The next one waits for the bucket to drain (half a second at 2/s): stopped
+	// before that, it was not let through.
+	stop := make(chan struct{})
+	time.AfterFunc(50*time.Millisecond, func() { close(stop) })
+	assert.Error(t, b.Reserve("p", plan, stop), "the next waits for the drain")
+}
+
+func TestARunStartsWithWhatTheObjectSpentOfTheBucketBeforeIt(t *testing.T) {
+	o := &Object{Store: newMemStore()}
+	for range 49 { // verifying 49 tokens with profile, just now
+		o.spendOne()
+	}
+	b := &portalBudget{spent: o.spentNow(time.Now())}
+	stop := make(chan struct{})
+	time.AfterFunc(50*time.Millisecond, func() { close(stop) })
+	assert.Error(t, b.Reserve("p", unread.StandardPlan, stop), "the bucket is as full as those requests left it: the run's first request waits")
+	fresh := &portalBudget{spent: (&Object{Store: newMemStore()}).spentNow(time.Now())}
+	assert.NoError(t, fresh.Reserve("p", unread.StandardPlan, nil), "with nothing spent it goes at once")
 }
