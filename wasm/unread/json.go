@@ -165,7 +165,11 @@ func (p *jsonParser) next(end byte) (more bool, err error) {
 			return false, nil
 		}
 	}
-	return false, p.fail("expected ',' or '" + string(rune(end)) + "'")
+	closing := "'}'"
+	if end == ']' {
+		closing = "']'"
+	}
+	return false, p.fail("expected ',' or " + closing)
 }
 
 // string reads a quoted string. Text without escapes is sliced, not
@@ -191,7 +195,7 @@ func (p *jsonParser) string() (string, error) {
 }
 
 func (p *jsonParser) escaped(start int) (string, error) {
-	buf := []byte(p.s[start:p.i])
+	buf := append([]byte(nil), p.s[start:p.i]...)
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch {

@@ -49,7 +49,7 @@ func allDigits(s string) bool {
 // lowerASCII lowers A-Z only: every valid dialog id and host is ASCII, and
 // a Unicode lower case would bring Unicode's case tables into the module.
 func lowerASCII(s string) string {
-	b := []byte(s)
+	b := append(make([]byte, 0, len(s)), s...)
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
 			b[i] = c + 'a' - 'A'

@@ -72,68 +72,79 @@ func (d Duration) Abs() Duration {
 
 // String writes d as "72h3m0.5s": hours, minutes and seconds with the
 // fraction's trailing zeros left out; under a second in the largest of
-// ms, µs and ns that leaves a whole part ("1.5µs"); zero is "0s".
+// ms, µs and ns that leaves a whole part ("1.5µs"); zero is "0s". It
+// writes from the end of one buffer, as the standard package does.
 func (d Duration) String() string {
+	var buf [32]byte
+	w := len(buf)
 	u := uint64(d)
 	if d < 0 {
 		u = -u
 	}
-	var b []byte
+	unit, prec := "s", 9
 	switch {
 	case u == 0:
 		return "0s"
 	case u < uint64(Microsecond):
-		b = appendFraction(b, u, 0, "ns")
+		unit, prec = "ns", 0
 	case u < uint64(Millisecond):
-		b = appendFraction(b, u, 3, "µs")
+		unit, prec = "µs", 3
 	case u < uint64(Second):
-		b = appendFraction(b, u, 6, "ms")
-	default:
-		secs := u / 1e9
-		if h := secs / 3600; h > 0 {
-			b = append(appendUint(b, h), 'h')
+		unit, prec = "ms", 6
+	}
+	w -= len(unit)
+	copy(buf[w:], unit)
+	w, u = writeFraction(&buf, w, u, prec)
+	if prec == 9 { // seconds, then minutes and hours
+		w = writeUint(&buf, w, u%60)
+		if u /= 60; u > 0 {
+			w--
+			buf[w] = 'm'
+			w = writeUint(&buf, w, u%60)
+			if u /= 60; u > 0 {
+				w--
+				buf[w] = 'h'
+				w = writeUint(&buf, w, u)
+			}
 		}
-		if secs >= 60 {
-			b = append(appendUint(b, secs/60%60), 'm')
-		}
-		b = appendFraction(b, u%(60*1e9), 9, "s")
+	} else {
+		w = writeUint(&buf, w, u)
 	}
 	if d < 0 {
-		return "-" + string(b)
+		w--
+		buf[w] = '-'
 	}
-	return string(b)
+	return string(buf[w:])
 }
 
-// appendFraction writes v/10^prec with its fraction's trailing zeros
-// left out, and the unit.
-func appendFraction(b []byte, v uint64, prec int, unit string) []byte {
-	pow := uint64(1)
+// writeFraction writes v's last prec digits before buf[w] as a fraction
+// without its trailing zeros (nothing if they are all zero), and returns
+// where it began and v without those digits.
+func writeFraction(buf *[32]byte, w int, v uint64, prec int) (int, uint64) {
+	printed := false
 	for range prec {
-		pow *= 10
-	}
-	b = appendUint(b, v/pow)
-	if frac := v % pow; frac != 0 {
-		digits := make([]byte, prec)
-		for i := prec - 1; i >= 0; i-- {
-			digits[i] = byte('0' + frac%10)
-			frac /= 10
+		digit := v % 10
+		printed = printed || digit != 0
+		if printed {
+			w--
+			buf[w] = byte(digit) + '0'
 		}
-		for digits[len(digits)-1] == '0' {
-			digits = digits[:len(digits)-1]
-		}
-		b = append(append(b, '.'), digits...)
+		v /= 10
 	}
-	return append(b, unit...)
+	if printed {
+		w--
+		buf[w] = '.'
+	}
+	return w, v
 }
 
-func appendUint(b []byte, v uint64) []byte {
-	var digits [20]byte
-	i := len(digits)
+// writeUint writes v in decimal before buf[w] and returns where it began.
+func writeUint(buf *[32]byte, w int, v uint64) int {
 	for {
-		i--
-		digits[i] = byte('0' + v%10)
+		w--
+		buf[w] = byte(v%10) + '0'
 		if v /= 10; v == 0 {
-			return append(b, digits[i:]...)
+			return w
 		}
 	}
 }
