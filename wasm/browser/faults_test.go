@@ -62,12 +62,8 @@ func marksThroughFaults(t *testing.T, p testPortal, rate float64, burst, batchSi
 		faults = `{"rate":0.2,"seed":7,"kinds":` + kinds + `}`
 	}
 	p.reset(t, `{"rate":`+strconv.FormatFloat(rate, 'f', -1, 64)+`,"burst":`+strconv.Itoa(burst)+`,"faults":`+faults+`}`)
-	type key struct {
-		dialog  unread.DialogID
-		message unread.MessageID
-	}
 	var mu sync.Mutex
-	settled := map[key]int{}
+	settled := map[markKey]int{}
 	const timeout = 40 * time.Second
 	cfg := unread.Config{
 		Rate: rate, Burst: burst, BatchSize: batchSize,
@@ -75,92 +71,128 @@ func marksThroughFaults(t *testing.T, p testPortal, rate float64, burst, batchSi
 		Timeout:        timeout,
 		OnSettle: func(pr unread.Progress) {
 			mu.Lock()
-			settled[key{pr.Dialog, pr.Message}]++
+			settled[markKey{pr.Dialog, pr.Message}]++
 			mu.Unlock()
 		},
 	}
 	c := newClient(p, cfg)
 	defer c.Close()
 
-	const callers, each = 100, 10
-	const calls = callers * each
-	errs := make([]*unread.Error, calls)
-	took := make([]time.Duration, calls)
-	keys := make([]key, calls)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range callers {
-		wg.Go(func() {
-			for j := range each {
-				i := w*each + j
-				// 250 dialogs, so some marks meet another of their dialog in a batch.
-				keys[i] = key{unread.DialogID("chat" + strconv.Itoa(i%250+1)), unread.MessageID(i + 1)}
-				began := time.Now()
-				errs[i] = c.Mark(markRequest(keys[i].dialog, keys[i].message))
-				took[i] = time.Since(began)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-
+	run := markInWaves(c, 100, 10)
+	calls := len(run.errs)
 	state := p.state(t)
 	stats := c.Stats()
-	succeeded, maxTook := 0, time.Duration(0)
-	failed := map[string]int{}
-	var unexpected []string
-	retryable := map[string]bool{unread.CodeNetwork: true, unread.CodeBadResponse: true, unread.CodeQueryLimit: true}
-	for i, err := range errs {
-		maxTook = max(maxTook, took[i])
-		if err == nil {
-			succeeded++
-			recorded, _ := state.unread[string(keys[i].dialog)].(float64)
-			if recorded == 0 || int64(recorded) > int64(keys[i].message) {
-				unexpected = append(unexpected, "call "+strconv.Itoa(i)+" reported done but "+string(keys[i].dialog)+" is at "+strconv.FormatFloat(recorded, 'f', -1, 64))
-			}
-			continue
-		}
-		failed[err.Code]++
-		if !retryable[err.Code] || err.Attempts != 6 {
-			unexpected = append(unexpected, "call "+strconv.Itoa(i)+": "+err.Error()+" after "+strconv.Itoa(err.Attempts)+" attempts")
-		}
-	}
-	onceEach := 0
-	for _, n := range settled {
-		if n == 1 {
-			onceEach++
-		}
-	}
+	o := judgeMarks(run, state)
+	onceEach := countOnce(settled)
 
-	codes := make([]string, 0, len(failed))
-	for code, n := range failed {
-		codes = append(codes, code+" "+strconv.Itoa(n))
-	}
-	sort.Strings(codes)
 	row := func(name string, v any) { t.Logf("  %-36s %v", name, v) }
 	t.Logf("1,000 marks, 20%% of requests faulted (all kinds, seed 7), rate %v/s, burst %d, batch size %d, %s in all:",
-		rate, burst, cmp.Or(batchSize, 50), elapsed.Round(time.Millisecond))
+		rate, burst, cmp.Or(batchSize, 50), run.elapsed.Round(time.Millisecond))
 	row("calls", calls)
 	row("settled (OnSettle, once each)", onceEach)
-	row("succeeded", succeeded)
-	row("failed by code", "["+strings.Join(codes, ", ")+"]")
+	row("succeeded", o.succeeded)
+	row("failed by code", "["+strings.Join(o.failedCodes, ", ")+"]")
 	row("requests the client sent", stats.Requests)
 	row("  of them batches", stats.Batches)
 	row("requests the server saw", state.stat("requests"))
 	row("faults injected", state.stat("faults"))
 	row("503s the server gave", state.stat("status503"))
 	row("retries", stats.Retries)
-	row("longest call", maxTook.Round(time.Millisecond))
+	row("longest call", o.longest.Round(time.Millisecond))
 
-	assert.Empty(t, unexpected)
+	assert.Empty(t, o.unexpected)
 	assert.Equal(t, calls, len(settled), "calls OnSettle heard of")
 	assert.Equal(t, calls, onceEach, "calls OnSettle heard of exactly once")
 	assert.Equal(t, calls, stats.Settled)
-	assert.Equal(t, succeeded, stats.Succeeded)
-	assert.Less(t, maxTook, timeout+time.Second, "a call outlived its timeout")
+	assert.Equal(t, o.succeeded, stats.Succeeded)
+	assert.Less(t, o.longest, timeout+time.Second, "a call outlived its timeout")
 	require.Positive(t, state.stat("faults"), "no faults were injected")
 	// Every faulted request carried at least one call that was sent again,
 	// unless that call had used its last attempt.
-	assert.GreaterOrEqual(t, stats.Retries, state.stat("faults")-(calls-succeeded))
+	assert.GreaterOrEqual(t, stats.Retries, state.stat("faults")-(calls-o.succeeded))
 	assert.Equal(t, stats.Requests, state.stat("requests"), "requests sent and seen")
+}
+
+type markKey struct {
+	dialog  unread.DialogID
+	message unread.MessageID
+}
+
+// marksRun is what callers×each marks gave, each call's by its index.
+type marksRun struct {
+	keys    []markKey
+	errs    []*unread.Error
+	took    []time.Duration
+	elapsed time.Duration
+}
+
+// markInWaves has callers goroutines mark each pairs one after the
+// other, over 250 dialogs, so some marks meet another of their dialog in a
+// batch.
+func markInWaves(c *unread.Client, callers, each int) marksRun {
+	calls := callers * each
+	run := marksRun{keys: make([]markKey, calls), errs: make([]*unread.Error, calls), took: make([]time.Duration, calls)}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range callers {
+		wg.Go(func() {
+			for j := range each {
+				i := w*each + j
+				run.keys[i] = markKey{unread.DialogID("chat" + strconv.Itoa(i%250+1)), unread.MessageID(i + 1)}
+				began := time.Now()
+				run.errs[i] = c.Mark(markRequest(run.keys[i].dialog, run.keys[i].message))
+				run.took[i] = time.Since(began)
+			}
+		})
+	}
+	wg.Wait()
+	run.elapsed = time.Since(start)
+	return run
+}
+
+// marksOutcome is a run held against the portal's state: a success must
+// be recorded there, a failure must be retryable and have used its six
+// attempts; anything else is unexpected.
+type marksOutcome struct {
+	succeeded   int
+	longest     time.Duration
+	failedCodes []string // "CODE n", sorted
+	unexpected  []string
+}
+
+func judgeMarks(run marksRun, state portalState) marksOutcome {
+	var o marksOutcome
+	failed := map[string]int{}
+	retryable := map[string]bool{unread.CodeNetwork: true, unread.CodeBadResponse: true, unread.CodeQueryLimit: true}
+	for i, err := range run.errs {
+		o.longest = max(o.longest, run.took[i])
+		if err == nil {
+			o.succeeded++
+			recorded, _ := state.unread[string(run.keys[i].dialog)].(float64)
+			if recorded == 0 || int64(recorded) > int64(run.keys[i].message) {
+				o.unexpected = append(o.unexpected, "call "+strconv.Itoa(i)+" reported done but "+string(run.keys[i].dialog)+" is at "+strconv.FormatFloat(recorded, 'f', -1, 64))
+			}
+			continue
+		}
+		failed[err.Code]++
+		if !retryable[err.Code] || err.Attempts != 6 {
+			o.unexpected = append(o.unexpected, "call "+strconv.Itoa(i)+": "+err.Error()+" after "+strconv.Itoa(err.Attempts)+" attempts")
+		}
+	}
+	for code, n := range failed {
+		o.failedCodes = append(o.failedCodes, code+" "+strconv.Itoa(n))
+	}
+	sort.Strings(o.failedCodes)
+	return o
+}
+
+// countOnce is how many calls were heard of exactly once.
+func countOnce(heard map[markKey]int) int {
+	n := 0
+	for _, times := range heard {
+		if times == 1 {
+			n++
+		}
+	}
+	return n
 }

@@ -64,47 +64,8 @@ func TestTenThousandCallsLeakNothing(t *testing.T) {
 	good := serveModule(t, p, p.token, opts)
 	forged := serveModule(t, p, "forged", opts)
 
-	const wave = 500
-	aborted := js.Global().Get("AbortSignal").Call("abort")
 	got := map[string]int{}
-	run := func(from, n int) {
-		for start := from; start < from+n; start += wave {
-			promises := make([]js.Value, 0, wave)
-			for i := start; i < start+wave; i++ {
-				dialog, message := "chat"+strconv.Itoa(i%500+1), i+1
-				var promise js.Value
-				switch i % 10 {
-				case 0, 1, 2:
-					promise = good.call(dialog, message)
-				case 3: // a signal that never fires: its listener must still go
-					promise = good.call(dialog, message, jsAbortController.New().Get("signal"))
-				case 4: // fires within 0-19 ms: while the call waits, is under way, or after
-					promise = good.call(dialog, message, js.Global().Get("AbortSignal").Call("timeout", i/10%20))
-				case 5: // fires at once
-					c := jsAbortController.New()
-					promise = good.call(dialog, message, c.Get("signal"))
-					c.Call("abort")
-				case 6:
-					promise = good.call(dialog, message, aborted)
-				case 7:
-					promise = forged.call(dialog, message)
-				case 8:
-					promise = good.call("chat "+strconv.Itoa(i), message)
-				case 9:
-					promise = good.call(dialog, 0)
-				}
-				promises = append(promises, promise)
-			}
-			for i, o := range settle(t, promises...) {
-				kind := (start + i) % 10
-				code := o.code
-				if o.ok {
-					code = "true"
-				}
-				got[strconv.Itoa(kind)+" "+code]++
-			}
-		}
-	}
+	run := func(from, n int) { soakCalls(t, good, forged, from, n, got) }
 	settledSoFar := func() int64 { return good.settled.Load() + forged.settled.Load() }
 
 	const warmUp, calls, step = 2000, 10000, 2500
@@ -145,4 +106,49 @@ func TestTenThousandCallsLeakNothing(t *testing.T) {
 	// 100 bytes a call) fails: over the last 7,500 calls the heap may grow by
 	// less than 35 bytes a call.
 	assert.Less(t, int64(last.heap)-int64(figures[1].heap), int64(256<<10), "the Go heap grows with every call")
+}
+
+// soakCalls makes n calls from index from, in waves of 500 settled
+// together, ten kinds by index (i%10): plain, with signals that never,
+// soon, at once or already fired, with a forged token, and with a bad
+// dialog or message id. got counts each "kind code" ("kind true" for a
+// success).
+func soakCalls(t *testing.T, good, forged *testModule, from, n int, got map[string]int) {
+	const wave = 500
+	aborted := js.Global().Get("AbortSignal").Call("abort")
+	for start := from; start < from+n; start += wave {
+		promises := make([]js.Value, 0, wave)
+		for i := start; i < start+wave; i++ {
+			dialog, message := "chat"+strconv.Itoa(i%500+1), i+1
+			var promise js.Value
+			switch i % 10 {
+			case 0, 1, 2:
+				promise = good.call(dialog, message)
+			case 3: // a signal that never fires: its listener must still go
+				promise = good.call(dialog, message, jsAbortController.New().Get("signal"))
+			case 4: // fires within 0-19 ms: while the call waits, is under way, or after
+				promise = good.call(dialog, message, js.Global().Get("AbortSignal").Call("timeout", i/10%20))
+			case 5: // fires at once
+				c := jsAbortController.New()
+				promise = good.call(dialog, message, c.Get("signal"))
+				c.Call("abort")
+			case 6:
+				promise = good.call(dialog, message, aborted)
+			case 7:
+				promise = forged.call(dialog, message)
+			case 8:
+				promise = good.call("chat "+strconv.Itoa(i), message)
+			case 9:
+				promise = good.call(dialog, 0)
+			}
+			promises = append(promises, promise)
+		}
+		for i, o := range settle(t, promises...) {
+			code := o.code
+			if o.ok {
+				code = "true"
+			}
+			got[strconv.Itoa((start+i)%10)+" "+code]++
+		}
+	}
 }
