@@ -39,8 +39,9 @@ var sharedCases = []sharedCase{
 	{id: "11", other: devportal.OtherApp{PerSecond: 1}, marks: 6000},
 	{id: "12", other: devportal.OtherApp{PerSecond: 1.5}, marks: 4000},
 	// Bursts of 10 every 10 s: 1 request a second on average, like row 11,
-	// but all at once, so that they find the bucket where the module left it.
-	{id: "13", other: devportal.OtherApp{Burst: 10, Every: 10 * time.Second}, marks: 4000},
+	// but all at once, so that they find the bucket where the module left it;
+	// as many marks as row 11, so that the run sees seven bursts.
+	{id: "13", other: devportal.OtherApp{Burst: 10, Every: 10 * time.Second}, marks: 6000},
 	{id: "14", prefill: 46, marks: 500},
 	{id: "15", prefill: 49, marks: 500},
 	// What the tabs learn they share (budget.js): one learns, the others

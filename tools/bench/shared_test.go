@@ -16,7 +16,7 @@ func TestSharedIdealIsTheRequestsBeyondTheRoomOverWhatTheOthersLeave(t *testing.
 		"10": 30 / 1.5, // 80 requests, 50 free, 2 - 0.5 left
 		"11": 70 / 1.0,
 		"12": 30 / 0.5,
-		"13": 30 / 1.0, // bursts of 10 every 10 s: 1/s on average
+		"13": 70 / 1.0, // bursts of 10 every 10 s: 1/s on average
 		"14": 6 / 2.0,  // 10 requests, 4 free
 		"15": 9 / 2.0,
 		"16": 70 / 1.0, // 3 tabs × 40 requests
@@ -52,7 +52,7 @@ func TestSharedNames(t *testing.T) {
 		names[c.id] = c.name()
 	}
 	assert.Equal(t, "another app at 0.5 request/s, 4,000 marks", names["10"])
-	assert.Equal(t, "another app in bursts of 10 every 10 s (1 request/s on average), 4,000 marks", names["13"])
+	assert.Equal(t, "another app in bursts of 10 every 10 s (1 request/s on average), 6,000 marks", names["13"])
 	assert.Equal(t, "the bucket at 46 of 50 when the page opens, 500 marks", names["14"])
 	assert.Equal(t, "another app at 1 request/s, 3 tabs of the app, 2,000 marks each", names["16"])
 }
