@@ -137,7 +137,7 @@ func (b *bench) shared(ctx context.Context, sel selection) error {
 	fmt.Fprintln(b.out, "\nmodule: wall, the 503s of the module's own requests (the emulator counts the other app's apart), marks that did not succeed;")
 	fmt.Fprintln(b.out, "ideal: (requests beyond the room free at the start) / (plan rate − the other app's rate), one request per 50 marks;")
 	fmt.Fprintln(b.out, "goal: at most 3 + 5% of the module's requests get 503, wall within 1.15× the ideal, nothing lost (a bucket part spent: at most 2 × 503, nothing lost);")
-	fmt.Fprintln(b.out, "other app: its requests over the module's run (steady ones wait for room; refused burst ones go again every 1/rate + 1 s, the official SDK's first wait, up to 10 times).")
+	fmt.Fprintln(b.out, "other app: its requests over the module's run (steady ones wait for room; a refused burst one goes again after 1/rate + 1 s, the official SDK's first wait, when there is room).")
 	return nil
 }
 
@@ -192,9 +192,6 @@ func otherText(s devportal.Stats) string {
 	}
 	if s.Other503 > 0 {
 		t += fmt.Sprintf(", %d × 503 (%d got through)", s.Other503, s.OtherRequests-s.Other503)
-	}
-	if s.OtherGaveUp > 0 {
-		t += fmt.Sprintf(", %d given up", s.OtherGaveUp)
 	}
 	return t
 }

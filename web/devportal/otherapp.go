@@ -27,13 +27,15 @@ import (
 //     room there is.
 //   - Bursts, Burst > 0 and Every > 0: Burst requests at once at Every, 2 × Every, ...
 //     Each is admitted if the bucket has room at that instant, else refused like any
-//     request (503, the counter unchanged; counted in Other503) and sent again after
-//     1/rate + 1 s, the official SDK's first wait after QUERY_LIMIT_EXCEEDED (b24jssdk
-//     2.2.0, RateLimiter.handleExceeded), until it is admitted or has been refused
-//     otherAppAttempts times (then OtherGaveUp). The SDK itself grows the wait 1.5× and
-//     gives up after three attempts; this app keeps at it longer, so that over a run it
-//     spends its Burst/Every on average as the steady one does (what the bench's ideal
-//     assumes), unless the app under test leaves it no room for that long.
+//     request (503, the counter unchanged; counted in Other503). A refused one is sent
+//     again once 1/rate + 1 s has passed, the official SDK's first wait after
+//     QUERY_LIMIT_EXCEEDED (b24jssdk 2.2.0, RateLimiter.handleExceeded), at the first
+//     instant from then on at which the bucket has room, and is not refused again: after
+//     its 503 the app paces like the steady one (OtherWaited counts it when it waited
+//     beyond its wait). So it spends Burst/Every of the drain on average, in lumps that
+//     find the bucket where the app under test left it. (An app that retried blindly at
+//     its own instants would find a bucket kept at its brim full at nearly every one, and
+//     starve unseen: the app under test would learn nothing of it.)
 //
 // Neither sends anything at the instant 0, so the room free at the reset is the app's.
 // Both may be set; ParseOtherApp gives one or the other. At equal instants the other
@@ -51,10 +53,6 @@ const (
 	maxOtherBurst     = 1000
 	minOtherEvery     = 100 * time.Millisecond
 )
-
-// otherAppAttempts is how many times a refused burst request is sent in all: about 15 s
-// of trying at 2/s.
-const otherAppAttempts = 10
 
 // IsZero reports whether there is no other app.
 func (o OtherApp) IsZero() bool { return o.PerSecond == 0 && o.Burst == 0 }
@@ -138,17 +136,11 @@ func ParseOtherApp(spec string) (OtherApp, error) {
 // steady request compute the instant the room it needs appears (leakyBucket.roomAt).
 type otherAppState struct {
 	cfg     OtherApp
-	rate    float64      // the plan's rate, for the retry waits
-	start   time.Time    // instant 0
-	sent    int          // steady requests admitted so far; the next is due at start + (sent+1)/PerSecond
-	bursts  int          // bursts sent so far; the next is at start + (bursts+1) × Every
-	retries []otherRetry // in the order of their instants (the wait is always the same)
-}
-
-// otherRetry is a refused burst request waiting to be sent again.
-type otherRetry struct {
-	at       time.Time
-	attempts int // sent so far, all refused
+	rate    float64     // the plan's rate, for the retry waits
+	start   time.Time   // instant 0
+	sent    int         // steady requests admitted so far; the next is due at start + (sent+1)/PerSecond
+	bursts  int         // bursts sent so far; the next is at start + (bursts+1) × Every
+	retries []time.Time // refused burst requests: when each may go again, in order (the wait is always the same)
 }
 
 // newOtherAppState starts o at start on a bucket of rate; an o that fails Validate is
@@ -165,7 +157,7 @@ func newOtherAppState(o OtherApp, rate float64, start time.Time) otherAppState {
 func (s *otherAppState) advance(b *leakyBucket, now time.Time, st *Stats) {
 	for {
 		// The earliest of the three events: the next steady request taking room, the
-		// next burst, the earliest retry.
+		// next burst, the first refused burst request taking room.
 		var steadyAt, steadyDue, burstAt, retryAt time.Time
 		next := time.Time{}
 		if s.cfg.PerSecond > 0 {
@@ -180,7 +172,7 @@ func (s *otherAppState) advance(b *leakyBucket, now time.Time, st *Stats) {
 			}
 		}
 		if len(s.retries) > 0 {
-			retryAt = s.retries[0].at
+			retryAt = latest(s.retries[0], b.roomAt())
 			if next.IsZero() || retryAt.Before(next) {
 				next = retryAt
 			}
@@ -188,44 +180,43 @@ func (s *otherAppState) advance(b *leakyBucket, now time.Time, st *Stats) {
 		if next.IsZero() || next.After(now) {
 			return
 		}
+		// roomAt rounds up, so the room is there when a waiting request takes it; if
+		// float rounding still refuses it, the bucket has moved to that instant and the
+		// next turn computes a later one.
 		switch {
 		case len(s.retries) > 0 && next.Equal(retryAt):
-			r := s.retries[0]
-			s.retries = s.retries[1:]
-			s.attempt(b, r.at, r.attempts, st)
+			if s.takeWaiting(b, retryAt, s.retries[0], st) {
+				s.retries = s.retries[1:]
+			}
 		case s.cfg.Burst > 0 && next.Equal(burstAt):
 			s.bursts++
+			wait := time.Duration((1/s.rate + 1) * float64(time.Second))
 			for range s.cfg.Burst {
-				s.attempt(b, burstAt, 0, st)
+				st.OtherRequests++
+				if !b.take(burstAt) {
+					st.Other503++
+					s.retries = append(s.retries, burstAt.Add(wait))
+				}
 			}
 		default:
-			// roomAt rounds up, so the room is there; if float rounding still
-			// refuses it, the bucket has moved to steadyAt and the next turn
-			// computes a later instant.
-			if b.take(steadyAt) {
-				st.OtherRequests++
-				if steadyAt.After(steadyDue) {
-					st.OtherWaited++
-				}
+			if s.takeWaiting(b, steadyAt, steadyDue, st) {
 				s.sent++
 			}
 		}
 	}
 }
 
-// attempt sends one burst request at instant at, after attempts refused ones.
-func (s *otherAppState) attempt(b *leakyBucket, at time.Time, attempts int, st *Stats) {
+// takeWaiting sends a request that may go from due on, at the instant at that it finds
+// room; it reports whether the bucket admitted it.
+func (s *otherAppState) takeWaiting(b *leakyBucket, at, due time.Time, st *Stats) bool {
+	if !b.take(at) {
+		return false
+	}
 	st.OtherRequests++
-	if b.take(at) {
-		return
+	if at.After(due) {
+		st.OtherWaited++
 	}
-	st.Other503++
-	if attempts+1 >= otherAppAttempts {
-		st.OtherGaveUp++
-		return
-	}
-	wait := time.Duration((1/s.rate + 1) * float64(time.Second))
-	s.retries = append(s.retries, otherRetry{at: at.Add(wait), attempts: attempts + 1})
+	return true
 }
 
 func latest(a, b time.Time) time.Time {

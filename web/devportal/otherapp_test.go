@@ -125,7 +125,7 @@ func TestBurstOtherAppSpendsTheBucketAtOnce(t *testing.T) {
 	assert.Equal(t, 20, x.at(ms(10000)).OtherRequests, "the next at 10 s")
 }
 
-func TestBurstOtherAppRetriesRefusedRequests(t *testing.T) {
+func TestBurstOtherAppSendsRefusedRequestsAgainWhenThereIsRoom(t *testing.T) {
 	x := newOtherAt(OtherApp{Burst: 10, Every: 10 * time.Second}, 0)
 	for range 50 {
 		require.True(t, x.take(ms(9900)))
@@ -133,33 +133,35 @@ func TestBurstOtherAppRetriesRefusedRequests(t *testing.T) {
 	s := x.at(ms(10000))
 	assert.Equal(t, 10, s.OtherRequests)
 	assert.Equal(t, 10, s.Other503, "the app filled the bucket 0.1 s before")
-	// Refused ones go again after 1/rate + 1 s = 1.5 s: 3 rooms have freed each time.
+	// The refused ones may go again after 1/rate + 1 s = 1.5 s: 3 rooms have freed
+	// by then, and the rest go one by one as rooms free, before the app's requests.
 	assert.Equal(t, 10, x.at(ms(11499)).OtherRequests)
-	s = x.at(ms(11500))
-	assert.Equal(t, 20, s.OtherRequests)
-	assert.Equal(t, 17, s.Other503)
-	s = x.at(ms(13000))
-	assert.Equal(t, 27, s.OtherRequests)
-	assert.Equal(t, 21, s.Other503)
-	s = x.at(ms(16000)) // 3 of 4 at 14.5 s, the last at 16 s
-	assert.Equal(t, 32, s.OtherRequests)
-	assert.Equal(t, 22, s.Other503)
-	assert.Zero(t, s.OtherGaveUp)
-	assert.InDelta(t, 47.8, x.b.level, 1e-9)
-	assert.Equal(t, s, x.at(ms(19999)), "nothing is left to retry")
+	assert.Equal(t, 13, x.at(ms(11500)).OtherRequests)
+	assert.Equal(t, 13, x.at(ms(11899)).OtherRequests)
+	assert.False(t, x.take(ms(11900)), "the room at 11.9 s is the other app's")
+	assert.Equal(t, 14, x.at(ms(11900)).OtherRequests)
+	assert.False(t, x.take(ms(14900)))
+	s = x.at(ms(14900))
+	assert.Equal(t, 20, s.OtherRequests, "10 refused, 10 admitted")
+	assert.Equal(t, 10, s.Other503, "refused once each")
+	assert.Equal(t, 7, s.OtherWaited, "those that found no room at 11.5 s")
+	assert.True(t, x.take(ms(15400)), "the burst has all gone through")
 }
 
-func TestBurstOtherAppGivesUpAfterTenRefusals(t *testing.T) {
-	// A steady app at the plan's rate takes every room as it frees, at each half second;
-	// one burst request at 100.25 s and its retries every 1.5 s fall between them.
-	x := newOtherAt(OtherApp{PerSecond: 2, Burst: 1, Every: 100250 * time.Millisecond}, 50)
-	s := x.at(ms(113700))
-	assert.Equal(t, 9, s.Other503)
-	assert.Zero(t, s.OtherGaveUp)
-	s = x.at(ms(113750))
-	assert.Equal(t, 10, s.Other503)
-	assert.Equal(t, 1, s.OtherGaveUp)
-	assert.Equal(t, 10, x.at(ms(200000)).Other503, "nothing more until the next burst")
+func TestBurstOtherAppGetsItsShareBesideAGreedyApp(t *testing.T) {
+	x := newOtherAt(OtherApp{Burst: 10, Every: 10 * time.Second}, 0)
+	got := 0
+	for d := ms(0); d <= ms(119000); d += ms(100) { // the app asks every 0.1 s
+		if x.take(d) {
+			got++
+		}
+	}
+	s := x.at(ms(119000))
+	admitted := s.OtherRequests - s.Other503
+	assert.Equal(t, 110, admitted, "all of its 11 bursts, at 10 ... 110 s; the last one's refused requests took every room from 111.5 s on")
+	assert.Greater(t, s.Other503, 90, "nearly every burst request found the bucket at its brim")
+	// 50 at the start and 2 a second: 288 rooms by 119 s, each taken by one or the other.
+	assert.Equal(t, 288-admitted, got)
 }
 
 func TestRoomAtIsWhenTakeSucceeds(t *testing.T) {

@@ -160,9 +160,8 @@ type Stats struct {
 
 	// Config.OtherApp's requests, none of them in the counters above.
 	OtherRequests int `json:"otherRequests"` // requests it sent, refused ones and retries included
-	Other503      int `json:"other503"`      // of which refused by the bucket (bursts only)
-	OtherWaited   int `json:"otherWaited"`   // steady requests that waited for room
-	OtherGaveUp   int `json:"otherGaveUp"`   // burst requests given up after their last refusal
+	Other503      int `json:"other503"`      // of which refused by the bucket (bursts only; each goes again later)
+	OtherWaited   int `json:"otherWaited"`   // requests that waited for room past their instant
 }
 
 // Token is an access/refresh pair.
