@@ -17,14 +17,17 @@ import "github.com/markunread/markunread/wasm/internal/time"
 // took in the change of its level plus R per second, so what the client's
 // own requests did not take, the others did:
 //
-//	o = (L₂ − L₁ + R·Δt − n) / Δt,   n: the client's requests that passed in Δt.
+//	o = (L₂ − L₁ + R·Δt − n + shareMargin) / Δt,   n: the app's requests that passed in Δt
 //
-// The level is known at each 503 (B − ½), and roughly when the client's
-// first burst passed whole (at least what the client put in: Reference). The
-// estimate spans from the oldest level still known, so its error, about
-// one request over the span, shrinks as the contention lasts. A known
-// level is forgotten once the bucket may have run empty since: the
-// client's own requests alone, drained at R, would have left it empty.
+// (the client's own, or, while it waited on the shared budget, what the
+// budget granted the app's clients meanwhile: Waited), shareMargin a
+// request's worth of caution. The level is known at each 503 (B − ½), and
+// roughly when the client's first burst passed whole (Reference). The
+// estimate spans from the known level whose doubt weighs least over its
+// span, so its error, about a request over the span, shrinks as the
+// contention lasts. A known level is forgotten once the bucket may have
+// run empty since: the client's own requests alone, drained at R, would
+// have left it empty.
 //
 // Probing upward: a belief that no 503 has renewed for as long as the span
 // it was learned over (at least shareQuiet, at most maxShareQuiet) fades,
@@ -73,7 +76,7 @@ const (
 	maxKnownLevels = 16
 	shareQuiet     = 4 * time.Second // a belief holds at least this long, at most maxShareQuiet
 	maxShareQuiet  = 30 * time.Second
-	shareMargin    = 0.75
+	shareMargin    = 0.75 // requests added to the others' count: an estimate errs to the safe side
 	shareStep      = 2 * time.Second
 	shareFade      = 0.8
 	minRoomShare   = 0.05
