@@ -234,3 +234,50 @@ func TestPacerHoldsMarksWhileAnotherClientMetTheBlock(t *testing.T) {
 	size, _, _ = q.Next(now, 5, now)
 	assert.Equal(t, 50, size, "a hold already past, or beyond any block, is ignored")
 }
+
+// sendWhileAllowed sends requests at now while the pacer lets them go, and
+// says how many went.
+func sendWhileAllowed(p *Pacer, now time.Time) int {
+	n := 0
+	for {
+		size, _, _ := p.Next(now, 5000, t0)
+		if size == 0 {
+			return n
+		}
+		p.Sent(now, size)
+		n++
+	}
+}
+
+func TestPacerRampsUpInRoundsWhileTheBucketsLevelIsUnknown(t *testing.T) {
+	p := NewPacer(StandardPlan, 50, 50, 100*time.Millisecond)
+	now := t0
+	for _, round := range []int{1, 2, 3, 4} {
+		require.Equal(t, round, sendWhileAllowed(p, now), "a round waits for the one before")
+		now = now.Add(20 * time.Millisecond)
+		_, _, why := p.Next(now, 5000, t0)
+		assert.Equal(t, WaitProbe, why)
+		for range round {
+			p.Answered(now, reply{sent: now.Add(-20 * time.Millisecond), commands: 50, reached: true, verdicts: []verdict{{}}})
+		}
+	}
+	// 10 passed: the window slides, one more under way than half of them.
+	assert.Equal(t, 6, sendWhileAllowed(p, now))
+	// Each answer frees its slot, and every second one adds a slot.
+	p.Answered(now, reply{commands: 50, reached: true, verdicts: []verdict{{}}})
+	assert.Equal(t, 2, sendWhileAllowed(p, now), "11 passed: 7 may be under way")
+	p.Answered(now, reply{commands: 50, reached: true, verdicts: []verdict{{}}})
+	assert.Equal(t, 1, sendWhileAllowed(p, now), "12 passed: still 7")
+}
+
+func TestPacerEndsTheRampAtA503(t *testing.T) {
+	p := NewPacer(StandardPlan, 50, 50, 100*time.Millisecond)
+	sendWhileAllowed(p, t0)
+	full := verdict{err: &Error{Code: CodeQueryLimit}, next: bucketFull}
+	l := p.Answered(at(20*time.Millisecond), reply{sent: t0, commands: 50, reached: true, verdicts: []verdict{full}})
+	assert.True(t, l.full)
+	assert.Equal(t, 501*time.Millisecond, l.wait, "the bucket is known full: the drain rate")
+	_, wait, why := p.Next(at(20*time.Millisecond), 5000, t0)
+	assert.Equal(t, WaitBucket, why, "no ramp: the bucket paces")
+	assert.Equal(t, 501*time.Millisecond, wait)
+}
