@@ -304,13 +304,20 @@ type listRequest struct {
 	ID          string `json:"id"`
 }
 
-func (o *Object) list(body []byte) (int, any) {
+// listCaller reads a list or cancel request and the user whose token it
+// carries.
+func (o *Object) listCaller(body []byte) (listRequest, int, *APIError) {
 	var req listRequest
 	in, _, e := o.begin(body, &req)
 	if e != nil {
-		return fail(e)
+		return req, 0, e
 	}
 	user, e := o.caller(in, req.AccessToken)
+	return req, user, e
+}
+
+func (o *Object) list(body []byte) (int, any) {
+	_, user, e := o.listCaller(body)
 	if e != nil {
 		return fail(e)
 	}
@@ -328,12 +335,7 @@ func (o *Object) list(body []byte) (int, any) {
 }
 
 func (o *Object) cancel(body []byte) (int, any) {
-	var req listRequest
-	in, _, e := o.begin(body, &req)
-	if e != nil {
-		return fail(e)
-	}
-	user, e := o.caller(in, req.AccessToken)
+	req, user, e := o.listCaller(body)
 	if e != nil {
 		return fail(e)
 	}
