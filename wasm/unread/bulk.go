@@ -16,6 +16,7 @@ type job struct {
 	left  atomic.Int64
 	done  chan struct{}
 	timer *time.Timer
+	why   *Error // the abort, once it fired (guarded by the client's mu)
 }
 
 // MarkMany queues marks as one bulk job (Bulk is implied) and returns at
@@ -55,12 +56,19 @@ func (c *Client) MarkMany(marks []MarkRequest, abort *Stop, each func(i int, err
 	return j.done
 }
 
-// giveUp settles what is left of j: with why, or with TIMEOUT.
+// giveUp settles what is left of j: with why (an abort), or with TIMEOUT.
+// An abort leaves a call already taken into a request to that request's
+// answer, since the portal may have marked it (the page is told what
+// happened); if the answer sends it again, it settles with why instead
+// (jobAborted). A timeout settles every call.
 func (c *Client) giveUp(j *job, why *Error) {
 	var done []*Progress
 	c.mu.Lock()
+	if why != nil {
+		j.why = why
+	}
 	for _, k := range j.calls {
-		if k.settled {
+		if k.settled || why != nil && k.state == sending {
 			continue
 		}
 		err := why
@@ -80,4 +88,12 @@ func (j *job) settled(i int, err *Error) {
 		j.timer.Stop()
 		close(j.done)
 	}
+}
+
+// jobAborted is the abort of k's job, if it fired: k is not to go again.
+func (k *call) jobAborted() *Error {
+	if k.job == nil {
+		return nil
+	}
+	return k.job.why
 }

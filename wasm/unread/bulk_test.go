@@ -101,3 +101,60 @@ func TestABulkJobThatOutlivesItsTimeoutSaysSo(t *testing.T) {
 		}
 	})
 }
+
+// An abort while requests are under way: the pairs they carry settle with
+// the portal's answer (it marked them), only the pairs not yet sent fail
+// with ABORTED, and nothing goes after the abort.
+func TestAnAbortedBulkJobTellsWhatThePortalMarked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.latency = 300 * time.Millisecond
+		c := newTestClient(t, p, Config{Rate: 2, Burst: 50})
+		abort := NewStop()
+		// The ramp's first request is answered at 300 ms and its second
+		// round (two requests) leaves then: they are under way at 450 ms.
+		time.AfterFunc(450*time.Millisecond, func() { abort.Fire(nil) })
+		errs := runJob(c, bulkMarks(2000), abort)
+		time.Sleep(time.Second) // any request still under way has been answered
+		var ok int
+		for i, err := range errs {
+			_, marked := p.unread["chat"+strconv.Itoa(i+1)]
+			if marked {
+				assert.Nil(t, err, "pair %d was marked by the portal", i)
+				ok++
+				continue
+			}
+			require.NotNil(t, err, "pair %d", i)
+			assert.Equal(t, CodeAborted, err.Code, "pair %d", i)
+			assert.Zero(t, err.Attempts, "pair %d was never sent", i)
+		}
+		assert.Equal(t, 150, ok, "the first request's pairs and the two under way at the abort")
+		assert.Len(t, p.requests, 3, "nothing left after the abort")
+	})
+}
+
+// A pair under way at the abort whose answer says "again" (a full bucket)
+// does not go again: it settles with ABORTED after its one attempt.
+func TestAnAbortedBulkJobSendsNothingAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		p.level, p.at = 50, time.Now()
+		p.latency = 300 * time.Millisecond
+		c := newTestClient(t, p, Config{Rate: 2, Burst: 50})
+		abort := NewStop()
+		time.AfterFunc(100*time.Millisecond, func() { abort.Fire(nil) })
+		errs := runJob(c, bulkMarks(100), abort)
+		time.Sleep(time.Second)
+		for i, err := range errs {
+			require.NotNil(t, err, "pair %d", i)
+			assert.Equal(t, CodeAborted, err.Code, "pair %d", i)
+			if i < 50 {
+				assert.Equal(t, 1, err.Attempts, "pair %d went in the first request", i)
+			} else {
+				assert.Zero(t, err.Attempts, "pair %d", i)
+			}
+		}
+		assert.Len(t, p.requests, 1)
+		assert.Empty(t, p.unread)
+	})
+}

@@ -65,14 +65,18 @@ func (c *Client) deferHeld(r request) bool {
 		c.mu.Unlock()
 		return false
 	}
+	var done []*Progress
 	for _, cmd := range r.cmds {
 		for _, k := range cmd.calls {
-			if !k.settled {
+			if why := k.jobAborted(); why != nil {
+				done = append(done, c.settleLocked(k, withAttempts(why, k.attempts)))
+			} else if !k.settled {
 				c.requeueLocked(k, at)
 			}
 		}
 	}
 	c.mu.Unlock()
+	c.report(done...)
 	c.poke()
 	return true
 }

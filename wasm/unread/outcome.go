@@ -49,6 +49,9 @@ func (c *Client) settleOrRetryLocked(k *call, v verdict, token string, now time.
 	}
 	k.last = v.err
 	again, at = c.retry(k, v, now)
+	if why := k.jobAborted(); again && why != nil {
+		return c.settleLocked(k, withAttempts(why, k.attempts)), false, time.Time{}
+	}
 	if !again || c.closed {
 		return c.settleLocked(k, c.finalError(k, v)), false, time.Time{}
 	}
