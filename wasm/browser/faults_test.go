@@ -110,7 +110,12 @@ func marksThroughFaults(t *testing.T, p testPortal, rate float64, burst, batchSi
 	// Every faulted request carried at least one call that was sent again,
 	// unless that call had used its last attempt.
 	assert.GreaterOrEqual(t, stats.Retries, state.stat("faults")-(calls-o.succeeded))
-	assert.Equal(t, stats.Requests, state.stat("requests"), "requests sent and seen")
+	// The server sees no request the client did not count. It may miss a
+	// few: a request given up on by the 2 s RequestTimeout before it got
+	// through (a loaded machine) was sent but never arrived.
+	seen := state.stat("requests")
+	assert.LessOrEqual(t, seen, stats.Requests, "requests seen beyond those sent")
+	assert.LessOrEqual(t, stats.Requests-seen, max(1, stats.Requests/100), "requests sent but never seen")
 }
 
 type markKey struct {

@@ -66,6 +66,7 @@ func runMarks(t *testing.T, fr *frame, n, base int, spacing time.Duration) runRe
 func expiryRun(t *testing.T, page string) {
 	const lifetime = 5 * time.Second
 	e := newEnv(t, devportal.Config{TokenLifetime: lifetime})
+	launched := time.Now() // no token is older than this
 	_, frames := e.openPortal(page, 1, 90*time.Second)
 	fr := frames[0]
 	harnessReady(t, fr)
@@ -75,9 +76,11 @@ func expiryRun(t *testing.T, page string) {
 	assert.Empty(t, first.Failed)
 	t.Logf("after 200 marks across one expiry: module stats %+v; portal %+v", first.Stats, e.portal.Stats())
 	// Refreshed at half of each 5 s life, over the 6 s run and the load
-	// before it: 1 to 3 refreshes, not one per call.
+	// before it (longer on a loaded machine): one per half life at most,
+	// not one per call.
+	age := time.Since(launched)
 	assert.GreaterOrEqual(t, first.Stats.Refreshes, 1, "the run did not cross an expiry")
-	assert.LessOrEqual(t, first.Stats.Refreshes, 3, "refreshes in a 6 s run of 5 s tokens")
+	assert.LessOrEqual(t, first.Stats.Refreshes, int(age/(lifetime/2))+1, "refreshes in %s of 5 s tokens", age.Round(time.Millisecond))
 	assert.Zero(t, e.portal.Stats().Status401, "requests refused with an expired token")
 	tokens := map[string]bool{}
 	for _, r := range e.rest.all() {
