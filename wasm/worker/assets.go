@@ -34,30 +34,14 @@ const (
 // index.html; dot-segments are not served. A .wasm with a .br beside it is sent as the
 // .br with Content-Encoding: br when the request accepts br.
 func (f *Front) serveAsset(w http.ResponseWriter, r *http.Request, asPage bool) {
-	name := path.Clean("/" + r.URL.Path)
-	if strings.HasSuffix(r.URL.Path, "/") || asPage && path.Ext(name) == "" {
-		name = path.Join(name, "index.html")
-	}
-	for _, seg := range strings.Split(name, "/") {
-		if strings.HasPrefix(seg, ".") {
-			writeError(w, apiErr(http.StatusNotFound, CodeNotFound, "no such file"))
-			return
-		}
+	name, ok := assetName(r.URL.Path, asPage)
+	if !ok {
+		writeError(w, apiErr(http.StatusNotFound, CodeNotFound, "no such file"))
+		return
 	}
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
-	fetch, encoding := name, ""
-	if path.Ext(name) == ".wasm" {
-		h.Set("Vary", "Accept-Encoding")
-		if acceptsEncoding(r.Header.Get("Accept-Encoding"), "br") {
-			fetch, encoding = name+".br", "br"
-		}
-	}
-	a, err := f.Assets.Get(fetch)
-	if err == nil && a.Status != http.StatusOK && encoding != "" {
-		fetch, encoding = name, "" // no .br beside it: the file itself
-		a, err = f.Assets.Get(fetch)
-	}
+	a, encoding, err := f.fetchAsset(name, r, h)
 	if err != nil {
 		writeError(w, apiErr(http.StatusBadGateway, CodeInternal, "the asset store did not answer"))
 		return
@@ -66,28 +50,10 @@ func (f *Front) serveAsset(w http.ResponseWriter, r *http.Request, asPage bool) 
 		writeError(w, apiErr(http.StatusNotFound, CodeNotFound, "no such file: "+name))
 		return
 	}
-	h.Set("Content-Type", contentType(name))
-	if path.Ext(name) == ".html" {
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
-		h.Set("Referrer-Policy", "no-referrer")
-		// Tells the page that the app's Worker served it (the page reads its own
-		// navigation entry's serverTiming), so it offers what needs the Worker.
-		h.Set("Server-Timing", ServerTimingName)
-	}
-	if f.Settings.BuildID != "" {
-		etag := `"` + f.Settings.BuildID + encoding + `"`
-		h.Set("ETag", etag)
-		if r.URL.Query().Get("v") == f.Settings.BuildID {
-			h.Set("Cache-Control", cacheImmutable)
-		} else {
-			h.Set("Cache-Control", cacheRevalidate)
-		}
-		if r.Method != http.MethodPost && r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-	} else {
-		h.Set("Cache-Control", cacheRevalidate)
+	setTypeAndPolicy(h, name)
+	if f.cacheHeaders(h, r, encoding) {
+		w.WriteHeader(http.StatusNotModified)
+		return
 	}
 	if encoding != "" {
 		h.Set("Content-Encoding", encoding)
@@ -98,6 +64,68 @@ func (f *Front) serveAsset(w http.ResponseWriter, r *http.Request, asPage bool) 
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(a.Body)
 	}
+}
+
+// assetName is the file a path names ("/" and ".../" are their index.html, and so is
+// a page's path without an extension); false: a dot-segment, not served.
+func assetName(urlPath string, asPage bool) (string, bool) {
+	name := path.Clean("/" + urlPath)
+	if strings.HasSuffix(urlPath, "/") || asPage && path.Ext(name) == "" {
+		name = path.Join(name, "index.html")
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return "", false
+		}
+	}
+	return name, true
+}
+
+// fetchAsset gets the file from the asset store: for a .wasm, the .br beside it when
+// the request accepts br and there is one (encoding "br"), else the file itself.
+func (f *Front) fetchAsset(name string, r *http.Request, h http.Header) (Asset, string, error) {
+	fetch, encoding := name, ""
+	if path.Ext(name) == ".wasm" {
+		h.Set("Vary", "Accept-Encoding")
+		if acceptsEncoding(r.Header.Get("Accept-Encoding"), "br") {
+			fetch, encoding = name+".br", "br"
+		}
+	}
+	a, err := f.Assets.Get(fetch)
+	if err == nil && a.Status != http.StatusOK && encoding != "" {
+		encoding = "" // no .br beside it: the file itself
+		a, err = f.Assets.Get(name)
+	}
+	return a, encoding, err
+}
+
+// setTypeAndPolicy sets the file's Content-Type, and for a page its policies.
+func setTypeAndPolicy(h http.Header, name string) {
+	h.Set("Content-Type", contentType(name))
+	if path.Ext(name) == ".html" {
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Referrer-Policy", "no-referrer")
+		// Tells the page that the app's Worker served it (the page reads its own
+		// navigation entry's serverTiming), so it offers what needs the Worker.
+		h.Set("Server-Timing", ServerTimingName)
+	}
+}
+
+// cacheHeaders sets Cache-Control, and with a build id the ETag (one per encoding);
+// true: the request already has this version (If-None-Match), and gets a 304.
+func (f *Front) cacheHeaders(h http.Header, r *http.Request, encoding string) bool {
+	if f.Settings.BuildID == "" {
+		h.Set("Cache-Control", cacheRevalidate)
+		return false
+	}
+	etag := `"` + f.Settings.BuildID + encoding + `"`
+	h.Set("ETag", etag)
+	if r.URL.Query().Get("v") == f.Settings.BuildID {
+		h.Set("Cache-Control", cacheImmutable)
+	} else {
+		h.Set("Cache-Control", cacheRevalidate)
+	}
+	return r.Method != http.MethodPost && r.Header.Get("If-None-Match") == etag
 }
 
 func contentType(name string) string {

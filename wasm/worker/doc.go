@@ -8,9 +8,11 @@
 //     and install POSTs with the app page, serves the module's files (assets.go), and
 //     hands events and job requests to the portal's object;
 //   - the portal's object (object.go), a Durable Object per portal, named by its
-//     member_id: the install (member_id, application_token, where the portal is), the
-//     jobs of every user of that portal, and the alarm that runs them (run.go) with the
-//     core (wasm/unread) under one bucket for the whole portal.
+//     member_id: the install (event.go: ONAPPINSTALL, ONAPPUNINSTALL), the jobs of
+//     every user of that portal (pageapi.go: create, list, cancel), and the alarm that
+//     runs them (run.go) with the core (wasm/unread) under one bucket for the whole
+//     portal (budget.go): each user through a core client of their own (userclient.go),
+//     each job's pairs kept as they settle (jobrun.go).
 //
 // One idea per file: platform.go, the ports (Store, Outbound, Assets, Objects) and
 // Settings; seal.go, tokens at rest; portalapi.go, the calls to the portal and its OAuth
