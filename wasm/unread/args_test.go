@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -112,4 +113,22 @@ func TestDescriptionsCutLongValuesWithoutSplittingCharacters(t *testing.T) {
 	assert.Contains(t, err.Description, `"...`)
 	assert.True(t, utf8.ValidString(err.Description))
 	assert.NotContains(t, err.Description, `\x`)
+}
+
+func TestTheArgumentsAreCheckedInThePortalsOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakePortal()
+		c := newTestClient(t, p, Config{})
+		err := c.Mark(MarkRequest{Dialog: String(""), Message: Number(0)})
+		require.NotNil(t, err)
+		assert.Equal(t, CodeMessageID, err.Code, "MESSAGE_ID is checked first")
+		err = c.Mark(MarkRequest{Dialog: String("0"), Message: Number(5)})
+		require.NotNil(t, err)
+		assert.Equal(t, CodeDialogID, err.Code)
+		err = c.Mark(MarkRequest{Dialog: Number(0), Message: Number(5)})
+		require.NotNil(t, err)
+		assert.Equal(t, CodeDialogID, err.Code)
+		assert.Empty(t, p.requests)
+		assert.Equal(t, Stats{Settled: 3, Failed: 3}, c.Stats(), "each refused call counted once")
+	})
 }
