@@ -244,8 +244,9 @@ test-worker: worker-build chromium
 
 # The Worker's figures (tools/workerbench): its wasm and cold start against a
 # hello Worker on the same glue, built the same way in the same run, and the
-# scale rows under workerd against the emulator. WORKERBENCH_FLAGS picks rows.
-bench-worker: worker-build
+# scale rows under workerd against the emulator (W5 with a page in Chromium).
+# WORKERBENCH_FLAGS picks rows, e.g. WORKERBENCH_FLAGS='-only W5'.
+bench-worker: worker-build chromium
 	rm -rf $(BIN)/worker-hello $(BIN)/workerbench && mkdir -p $(BIN)/workerbench
 	cp -R $(WORKER) $(BIN)/worker-hello && rm -rf $(BIN)/worker-hello/state
 	$(WASM_BUILD) -o $(BIN)/worker-hello/build/app.wasm ./tools/workerbench/hello

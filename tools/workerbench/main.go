@@ -10,6 +10,9 @@
 //	    wall time against what the portal's bucket allows, 503s seen
 //	W4  three portals at once, each at its own limit: each portal's wall
 //	    time against what its bucket allows
+//	W5  a background job of 20,000 marks that goes on after the tab closed:
+//	    a page in Chromium hands it over and closes; wall time until the
+//	    emulator's messenger shows every mark, against what its bucket allows
 //
 // Every wait is bounded; every address is loopback.
 package main
@@ -41,6 +44,8 @@ type options struct {
 	users, perUser      int
 	portals, perPortal  int
 	only                string
+	background          int
+	chromium            string
 }
 
 func main() {
@@ -55,6 +60,8 @@ func main() {
 	flag.IntVar(&o.perUser, "per-user", 500, "marks in each user's job (W3)")
 	flag.IntVar(&o.portals, "portals", 3, "portals at once (W4)")
 	flag.IntVar(&o.perPortal, "per-portal", 5000, "marks on each portal (W4)")
+	flag.IntVar(&o.background, "background", 20000, "marks in the job a page hands over before its tab closes (W5)")
+	flag.StringVar(&o.chromium, "chromium", "", "the chromium binary (W5; default: chromium on PATH)")
 	flag.StringVar(&o.only, "only", "", "run only these rows, e.g. W1,W2")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -94,6 +101,11 @@ func run(o options) error {
 	}
 	if o.want("W4") {
 		if err := threePortals(o); err != nil {
+			return err
+		}
+	}
+	if o.want("W5") {
+		if err := background(o); err != nil {
 			return err
 		}
 	}
@@ -168,8 +180,12 @@ func startPortal(cfg devportal.Config, secret string) *portal {
 	return &portal{p: p, srv: httptest.NewServer(p.Handler())}
 }
 
-func (pt *portal) install(worker string) error {
-	res, err := http.PostForm(pt.srv.URL+"/devportal/install", url.Values{"handler": {worker + "/events"}})
+func (pt *portal) install(worker string) error { return installApp(pt.srv.URL, worker+"/events") }
+
+// installApp has the portal at portalURL send ONAPPINSTALL to handler, and says
+// whether the Worker took it.
+func installApp(portalURL, handler string) error {
+	res, err := http.PostForm(portalURL+"/devportal/install", url.Values{"handler": {handler}})
 	if err != nil {
 		return err
 	}
@@ -227,11 +243,16 @@ func allowed(requests int) time.Duration {
 }
 
 func startWorker(o options, oauth, secret string) (*workerd.Process, error) {
+	return startWorkerAt(o, "127.0.0.1:0", oauth, secret)
+}
+
+// startWorkerAt starts the Worker listening on addr, on a fresh state.
+func startWorkerAt(o options, addr, oauth, secret string) (*workerd.Process, error) {
 	state, err := os.MkdirTemp("", "workerbench-")
 	if err != nil {
 		return nil, err
 	}
-	return workerd.Start(workerd.Options{Dir: o.dir, Workerd: o.workerd, State: state, Address: "127.0.0.1:0",
+	return workerd.Start(workerd.Options{Dir: o.dir, Workerd: o.workerd, State: state, Address: addr,
 		ClientID: devportal.DefaultClientID, ClientSecret: secret, OAuthURL: oauth,
 		TokenKey: "workerbench TOKEN_KEY, thirty-two characters at least"})
 }
