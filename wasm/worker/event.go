@@ -13,6 +13,7 @@ import (
 // (when it carries one). Every later event must carry the same application_token,
 // compared in constant time; one that does not changes nothing and gets 403.
 // ONAPPUNINSTALL deletes everything kept for the portal, the alarm included.
+// ONAPPUPDATE may bring a new application_token (update.go).
 func (o *Object) event(body []byte) (int, any) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -29,6 +30,9 @@ func (o *Object) event(body []byte) (int, any) {
 	in, err := o.install()
 	if err != nil {
 		return internal(err)
+	}
+	if strings.EqualFold(form.Get("event"), "ONAPPUPDATE") { // it brings a new token (update.go)
+		return o.appUpdated(form, in, seal)
 	}
 	if in != nil && !in.sentBy(seal, form.Get("auth[member_id]"), token) {
 		return fail(apiErr(403, CodeWrongToken, "the event's application_token is not this install's"))

@@ -47,36 +47,37 @@ const (
 // for any token of the app (docs/bitrix24.md#f-profile). It returns the user's ID, or
 // TOKEN_REFUSED when the portal does not accept the token.
 func profileUser(out Outbound, stop <-chan struct{}, base, accessToken string) (int, *APIError) {
+	p, e := askProfile(out, stop, base, accessToken)
+	return p.ID, e
+}
+
+// portalUser is what profile says of a token's user.
+type portalUser struct {
+	ID    int
+	Admin bool // the portal's ADMIN: an administrator of the portal
+}
+
+// askProfile is profileUser with the user's ADMIN flag.
+func askProfile(out Outbound, stop <-chan struct{}, base, accessToken string) (portalUser, *APIError) {
 	if accessToken == "" {
-		return 0, apiErr(401, CodeTokenRefused, "accessToken is missing")
+		return portalUser{}, apiErr(401, CodeTokenRefused, "accessToken is missing")
 	}
-	var status int
-	var answer string
-	var err error
-	// A full bucket (503) is waited out a few times: other work of the app may have
-	// spent it (docs/bitrix24.md#f-rate-bucket).
-	for attempt := 0; ; attempt++ {
-		status, answer, err = out.Post(stop, base+"/rest/profile", "application/x-www-form-urlencoded",
-			"auth="+url.QueryEscape(accessToken))
-		if err != nil {
-			return 0, apiErr(502, CodePortalFailed, "the portal did not answer")
-		}
-		if status != 503 || attempt == profileAttempts-1 {
-			break
-		}
-		time.Sleep(profileWait)
+	status, answer, e := postProfile(out, stop, base, accessToken)
+	if e != nil {
+		return portalUser{}, e
 	}
 	var body struct {
 		Result struct {
-			ID json.RawMessage `json:"ID"`
+			ID    json.RawMessage `json:"ID"`
+			Admin bool            `json:"ADMIN"`
 		} `json:"result"`
 		Error string `json:"error"`
 	}
 	if json.Unmarshal([]byte(answer), &body) != nil {
-		return 0, apiErr(502, CodePortalFailed, "the portal's answer to profile is not JSON (HTTP "+itoa(status)+")")
+		return portalUser{}, apiErr(502, CodePortalFailed, "the portal's answer to profile is not JSON (HTTP "+itoa(status)+")")
 	}
 	if status == 401 || status == 403 || body.Error != "" && status >= 400 && status < 500 {
-		return 0, apiErr(403, CodeTokenRefused, "the portal did not accept the access token ("+body.Error+")")
+		return portalUser{}, apiErr(403, CodeTokenRefused, "the portal did not accept the access token ("+body.Error+")")
 	}
 	id, _ := strconv.Unquote(string(body.Result.ID))
 	if id == "" {
@@ -84,9 +85,25 @@ func profileUser(out Outbound, stop <-chan struct{}, base, accessToken string) (
 	}
 	user, err := strconv.Atoi(id)
 	if status != 200 || err != nil || user <= 0 {
-		return 0, apiErr(502, CodePortalFailed, "the portal's answer to profile has no user ID (HTTP "+itoa(status)+")")
+		return portalUser{}, apiErr(502, CodePortalFailed, "the portal's answer to profile has no user ID (HTTP "+itoa(status)+")")
 	}
-	return user, nil
+	return portalUser{ID: user, Admin: body.Result.Admin}, nil
+}
+
+// postProfile sends profile. A full bucket (503) is waited out a few times: other work
+// of the app may have spent it (docs/bitrix24.md#f-rate-bucket).
+func postProfile(out Outbound, stop <-chan struct{}, base, accessToken string) (int, string, *APIError) {
+	for attempt := 0; ; attempt++ {
+		status, answer, err := out.Post(stop, base+"/rest/profile", "application/x-www-form-urlencoded",
+			"auth="+url.QueryEscape(accessToken))
+		if err != nil {
+			return 0, "", apiErr(502, CodePortalFailed, "the portal did not answer")
+		}
+		if status != 503 || attempt == profileAttempts-1 {
+			return status, answer, nil
+		}
+		time.Sleep(profileWait)
+	}
 }
 
 // tokenPair is a user's tokens.

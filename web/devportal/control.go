@@ -18,6 +18,7 @@ import (
 //	                               answers OPERATION_TIME_LIMIT for ms from now (no reset)
 //	POST /devportal/token          optional lifetimeMs, user; issues {access, refresh, expires, expiresIn, user}
 //	POST /devportal/install        sends ONAPPINSTALL to the app's event handler (install.go)
+//	POST /devportal/update         sends ONAPPUPDATE with a new application_token (409: not installed)
 //	POST /devportal/uninstall      sends ONAPPUNINSTALL and revokes the app's tokens
 //	POST /devportal/oauth/refresh  refresh=...; a refresh token works once (then 400 invalid_grant)
 //
@@ -183,7 +184,7 @@ func (p *Portal) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, newTokenBody(t))
-	case "/devportal/install", "/devportal/uninstall":
+	case "/devportal/install", "/devportal/update", "/devportal/uninstall":
 		if !isPost(w, r) {
 			return
 		}

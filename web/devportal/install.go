@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// What an app's server needs from a portal besides REST calls: the install and uninstall
-// events the portal sends to the app's handler (docs/bitrix24.md#f-event-install,
-// #f-event-uninstall), the OAuth server's token endpoint that refreshes a pair with the
+// What an app's server needs from a portal besides REST calls: the install, update and
+// uninstall events the portal sends to the app's handler (docs/bitrix24.md#f-event-install,
+// #f-event-update, #f-event-uninstall), the OAuth server's token endpoint that refreshes a pair with the
 // app's client id and secret (#f-oauth-refresh), and profile, the method that tells whose
 // token it is (#f-profile).
 //
@@ -25,6 +25,7 @@ type appInstall struct {
 	clientID, clientSecret string
 	handler                string // where events go; empty: AppURL + "events"
 	token                  string // application_token of the current install; "" when not installed
+	version                int    // the installed version: 1 at install, one more at each update
 }
 
 func (a *appInstall) init(cfg Config) {
@@ -51,8 +52,8 @@ func (p *Portal) MemberID() string { return p.memberID }
 // eventTimeout bounds how long the portal waits for the app's handler.
 const eventTimeout = 30 * time.Second
 
-// appEventBody is what POST /devportal/install and /devportal/uninstall answer: what was
-// sent and what the app's handler answered.
+// appEventBody is what POST /devportal/install, /devportal/update and /devportal/uninstall
+// answer: what was sent and what the app's handler answered.
 type appEventBody struct {
 	Event            string `json:"event"`
 	Handler          string `json:"handler"`
@@ -62,19 +63,23 @@ type appEventBody struct {
 	MemberID         string `json:"memberId"`
 }
 
-// serveAppEvent is POST /devportal/install or /devportal/uninstall, with an optional
-// "handler" (the event handler's URL; default Config.EventHandler) and, for install,
-// "user" (who installs, default DefaultUser). Install makes a new application_token and
-// sends ONAPPINSTALL with a fresh pair of that user; uninstall sends ONAPPUNINSTALL with
-// no tokens, then revokes every token issued so far, as the portal removes the app's
-// access (docs/bitrix24.md#f-event-uninstall). The event is a form POST, sent whatever
-// the handler answers.
+// serveAppEvent is POST /devportal/install, /devportal/update or /devportal/uninstall,
+// with an optional "handler" (the event handler's URL; default Config.EventHandler) and,
+// for install and update, "user" (who installs or updates, default DefaultUser).
+//   - install makes a new application_token and sends ONAPPINSTALL (version 1) with a
+//     fresh pair of that user (docs/bitrix24.md#f-event-install);
+//   - update, for an installed app, makes a new application_token and sends ONAPPUPDATE
+//     with VERSION one above PREVIOUS_VERSION and a fresh pair of that user
+//     (#f-event-update); without an install it answers 409 and sends nothing;
+//   - uninstall sends ONAPPUNINSTALL with no tokens, then revokes every token issued so
+//     far, as the portal removes the app's access (#f-event-uninstall).
+//
+// The event is a form POST, sent whatever the handler answers.
 func (p *Portal) serveAppEvent(w http.ResponseWriter, r *http.Request) {
 	prm := parseParams(r)
-	install := r.URL.Path == "/devportal/install"
+	kind := strings.TrimPrefix(r.URL.Path, "/devportal/")
 	cfg := p.config()
 	origin := "http://" + r.Host
-	form := url.Values{}
 	p.mu.Lock()
 	handler := prm.get("handler")
 	if handler == "" {
@@ -83,58 +88,80 @@ func (p *Portal) serveAppEvent(w http.ResponseWriter, r *http.Request) {
 	if handler == "" {
 		handler = strings.TrimSuffix(cfg.AppURL, "/") + "/events"
 	}
-	event := "ONAPPUNINSTALL"
-	if install {
-		event = "ONAPPINSTALL"
-		p.app.token = randomHex(16)
-		user := int(phpIntval(prm.get("user")))
-		if user <= 0 {
-			user = DefaultUser
-		}
-		t := p.tokens.issueAs(user, p.cfg.TokenLifetime)
-		form.Set("data[VERSION]", "1")
-		form.Set("data[ACTIVE]", "Y")
-		form.Set("data[INSTALLED]", "Y")
-		form.Set("data[LANGUAGE_ID]", "en")
-		form.Set("auth[access_token]", t.Access)
-		form.Set("auth[refresh_token]", t.Refresh)
-		form.Set("auth[expires_in]", strconv.FormatInt(int64(p.cfg.TokenLifetime/time.Second), 10))
-		form.Set("auth[scope]", "im,basic")
-		form.Set("auth[status]", "L")
-		form.Set("auth[user_id]", strconv.Itoa(user))
-	} else {
-		form.Set("data[LANGUAGE_ID]", "en")
-		form.Set("data[CLEAN]", "1")
+	if kind == "update" && p.app.token == "" {
+		p.mu.Unlock()
+		writeJSON(w, http.StatusConflict, &apiError{Code: "NOT_INSTALLED", Description: "The app is not installed: nothing to update"})
+		return
 	}
-	form.Set("event", event)
+	form := p.appEventForm(kind, prm)
 	form.Set("ts", strconv.FormatInt(time.Now().Unix(), 10))
 	form.Set("auth[domain]", r.Host)
 	form.Set("auth[server_endpoint]", origin+"/rest/")
 	form.Set("auth[client_endpoint]", origin+"/rest/")
 	form.Set("auth[member_id]", p.memberID)
 	form.Set("auth[application_token]", p.app.token)
-	out := appEventBody{Event: event, Handler: handler, ApplicationToken: p.app.token, MemberID: p.memberID}
-	if !install {
+	out := appEventBody{Event: form.Get("event"), Handler: handler, ApplicationToken: p.app.token, MemberID: p.memberID}
+	if kind == "uninstall" {
 		p.app.token = ""
 		p.tokens.revokeAll()
 	}
 	p.mu.Unlock()
+	out.Status, out.Error = sendAppEvent(r.Context(), handler, form)
+	writeJSON(w, http.StatusOK, out)
+}
 
-	ctx, cancel := context.WithTimeout(r.Context(), eventTimeout)
+// appEventForm is the event's own part of the form, the app's install moved on by it.
+// Caller holds mu.
+func (p *Portal) appEventForm(kind string, prm params) url.Values {
+	form := url.Values{}
+	form.Set("data[LANGUAGE_ID]", "en")
+	if kind == "uninstall" {
+		form.Set("event", "ONAPPUNINSTALL")
+		form.Set("data[CLEAN]", "1")
+		return form
+	}
+	p.app.token = randomHex(16)
+	if kind == "install" {
+		p.app.version = 1
+		form.Set("event", "ONAPPINSTALL")
+		form.Set("data[ACTIVE]", "Y")
+		form.Set("data[INSTALLED]", "Y")
+	} else {
+		form.Set("event", "ONAPPUPDATE")
+		form.Set("data[PREVIOUS_VERSION]", strconv.Itoa(p.app.version))
+		p.app.version++
+	}
+	form.Set("data[VERSION]", strconv.Itoa(p.app.version))
+	user := int(phpIntval(prm.get("user")))
+	if user <= 0 {
+		user = DefaultUser
+	}
+	t := p.tokens.issueAs(user, p.cfg.TokenLifetime)
+	form.Set("auth[access_token]", t.Access)
+	form.Set("auth[refresh_token]", t.Refresh)
+	form.Set("auth[expires_in]", strconv.FormatInt(int64(p.cfg.TokenLifetime/time.Second), 10))
+	form.Set("auth[scope]", "im,basic")
+	form.Set("auth[status]", "L")
+	form.Set("auth[user_id]", strconv.Itoa(user))
+	return form
+}
+
+// sendAppEvent posts an event's form to the app's handler and returns the HTTP status
+// it answered (0 and why, when it did not).
+func sendAppEvent(ctx context.Context, handler string, form url.Values) (int, string) {
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, handler, strings.NewReader(form.Encode()))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		var res *http.Response
-		if res, err = http.DefaultClient.Do(req); err == nil {
-			out.Status = res.StatusCode
-			res.Body.Close()
-		}
-	}
 	if err != nil {
-		out.Error = err.Error()
+		return 0, err.Error()
 	}
-	writeJSON(w, http.StatusOK, out)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	res.Body.Close()
+	return res.StatusCode, ""
 }
 
 // oauthTokenBody is the OAuth server's answer to a grant (docs/bitrix24.md#f-oauth-refresh).

@@ -85,3 +85,37 @@ func TestInstallAndUninstallSendTheEventsToTheAppsHandler(t *testing.T) {
 	assert.Empty(t, ev.Get("auth[access_token]"), "uninstall carries no tokens")
 	requireError(t, f.form("profile", url.Values{"auth": {access}}), http.StatusUnauthorized, "invalid_token", "The access token provided is invalid")
 }
+
+func TestUpdateSendsANewApplicationTokenAndTheVersionsToTheAppsHandler(t *testing.T) {
+	got := make(chan url.Values, 2)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		v, _ := url.ParseQuery(string(b))
+		got <- v
+	}))
+	defer app.Close()
+	p := New(Config{EventHandler: app.URL + "/events"})
+	srv := httptest.NewServer(p.Handler())
+	defer srv.Close()
+	post := func(path string) int {
+		res, err := http.Post(srv.URL+path, "application/x-www-form-urlencoded", strings.NewReader("user=5"))
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	assert.Equal(t, http.StatusConflict, post("/devportal/update"), "nothing to update before an install")
+	require.Equal(t, http.StatusOK, post("/devportal/install"))
+	installed := <-got
+	require.Equal(t, http.StatusOK, post("/devportal/update"))
+	ev := <-got
+	assert.Equal(t, "ONAPPUPDATE", ev.Get("event"))
+	assert.Equal(t, "2", ev.Get("data[VERSION]"))
+	assert.Equal(t, "1", ev.Get("data[PREVIOUS_VERSION]"))
+	assert.Equal(t, p.MemberID(), ev.Get("auth[member_id]"))
+	assert.NotEqual(t, installed.Get("auth[application_token]"), ev.Get("auth[application_token]"), "a new application_token")
+	_, _, appToken := p.App()
+	assert.Equal(t, appToken, ev.Get("auth[application_token]"), "the portal's events carry it from now on")
+	assert.Equal(t, "5", ev.Get("auth[user_id]"))
+	f := &fixture{t: t, p: p, h: p.Handler()}
+	requireOK(t, f.form("profile", url.Values{"auth": {ev.Get("auth[access_token]")}}))
+}
