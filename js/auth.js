@@ -35,13 +35,23 @@ import { own, ownCopy } from './own.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** @typedef {import('./markunread.js').Credentials} Credentials */
+/** Without refresh, a refused token fails calls. @typedef {{token(): Promise<Credentials>, refresh?(): Promise<Credentials>}} TokenSource */
+/**
+ * The page's globals (a window, or a stand-in); BX24, name and parent are read as own properties.
+ * @typedef {{addEventListener(type: 'message', listener: (event: MessageEvent<unknown>) => void): void,
+ *   removeEventListener(type: 'message', listener: (event: MessageEvent<unknown>) => void): void}} PageGlobals
+ */
+/** @typedef {PageGlobals & {parent: {postMessage(message: string, targetOrigin: string): void}}} FrameGlobals */
+/** @typedef {{domain: string, secure: boolean, appSid: string, origin: string}} FrameName */
+/** A page's function, called with .call. @typedef {(this: unknown, ...args: unknown[]) => unknown} PageFunction */
+
 /**
  * @param {unknown} auth options.auth, or undefined to detect one on the page
- * @param {object} [env] window-like globals (BX24, parent, name, addEventListener...)
+ * @param {PageGlobals} [env] window-like globals (BX24, parent, name, addEventListener...)
  * @param {{timeoutMs?: number, onSecret?: (secret: string) => void}} [opts] timeoutMs: clean-up bound on
  *   every request to the page or the portal; onSecret hears every token a source hands over, for redaction
- * @returns {{token(): Promise<{portal: string, accessToken: string, expiresIn?: number}>,
- *            refresh(): Promise<{portal: string, accessToken: string, expiresIn?: number}>} | null}
+ * @returns {TokenSource | null}
  */
 export function resolveAuth(auth, env = globalThis, { timeoutMs = DEFAULT_TIMEOUT_MS, onSecret = () => {} } = {}) {
   if (auth != null) {
@@ -56,7 +66,7 @@ export function resolveAuth(auth, env = globalThis, { timeoutMs = DEFAULT_TIMEOU
   const bx24 = own(env, 'BX24');
   if (isBX24(bx24)) return fromBX24(bx24, env, timeoutMs, onSecret);
   const frame = parseFrameName(env);
-  if (frame) return fromParentWindow(frame, env, timeoutMs, onSecret);
+  if (frame) return fromParentWindow(frame, /** @type {FrameGlobals} */ (env), timeoutMs, onSecret);
   return null;
 }
 
@@ -67,18 +77,21 @@ const builtinPrototypes = new Set([Object.prototype, Function.prototype]);
 // A member of an auth object that may live on its class's prototype (a
 // B24Frame's methods do), but never one that only Object.prototype or
 // Function.prototype supplies.
+/** @param {unknown} o @param {string} name @returns {unknown} */
 function member(o, name) {
   for (let p = o; (typeof p === 'object' || typeof p === 'function') && p !== null && !builtinPrototypes.has(p); p = getPrototypeOf(p)) {
-    if (hasOwn(p, name)) return o[name];
+    if (hasOwn(p, name)) return /** @type {Record<string, unknown>} */ (o)[name]; // p is o or a prototype of it
   }
   return undefined;
 }
 
+/** @param {unknown} o @param {string} name @returns {PageFunction | undefined} */
 function method(o, name) {
   const f = member(o, name);
-  return typeof f === 'function' ? f : undefined;
+  return typeof f === 'function' ? /** @type {PageFunction} */ (f) : undefined;
 }
 
+/** @param {unknown} o */
 function isBX24(o) {
   return Boolean(method(o, 'getAuth') && method(o, 'refreshAuth'));
 }
@@ -86,7 +99,7 @@ function isBX24(o) {
 /**
  * The portal's base URL for a domain as the auth sources give it: a bare
  * "host[:port]" (https unless `secure` is false) or a full http(s) URL.
- * @param {string} domain
+ * @param {unknown} domain
  * @param {boolean} [secure]
  */
 export function portalBase(domain, secure = true) {
@@ -102,6 +115,7 @@ export function portalBase(domain, secure = true) {
 }
 
 // a: {domain, accessToken, refresh?}
+/** @param {object} auth @param {number} timeoutMs @param {(secret: string) => void} onSecret @returns {TokenSource} */
 function fromPlainObject(auth, timeoutMs, onSecret) {
   const given = ownCopy(auth);
   if (typeof given.accessToken !== 'string' || given.accessToken === '') {
@@ -111,17 +125,18 @@ function fromPlainObject(auth, timeoutMs, onSecret) {
   if (given.refresh !== undefined && typeof given.refresh !== 'function') {
     throw new TypeError('markunread: options.auth.refresh must be a function');
   }
+  const refresh = /** @type {PageFunction | undefined} */ (given.refresh);
   const portal = portalBase(given.domain);
   let accessToken = given.accessToken;
   onSecret(accessToken);
   const token = async () => ({ portal, accessToken });
   // Without refresh the source has none: the module then gives the server's
   // own expired_token or invalid_token instead of trying.
-  if (!given.refresh) return Object.assign(Object.create(null), { token });
+  if (!refresh) return source({ token });
   return source({
     token,
     refresh: async () => {
-      const fresh = ownCopy(await withTimeout(Promise.resolve().then(() => given.refresh.call(auth)), timeoutMs, 'options.auth.refresh()'));
+      const fresh = ownCopy(await withTimeout(Promise.resolve().then(() => refresh.call(auth)), timeoutMs, 'options.auth.refresh()'));
       if (typeof fresh.accessToken !== 'string' || fresh.accessToken === '') {
         throw new Error('markunread: options.auth.refresh() did not give an accessToken');
       }
@@ -135,14 +150,17 @@ function fromPlainObject(auth, timeoutMs, onSecret) {
 // b: the classic library. getAuth() is false before init and once expired;
 // its domain is a bare host, so the protocol comes from window.name when the
 // page is the portal's iframe, and is https otherwise.
+/** @param {unknown} bx24 @param {PageGlobals} env @param {number} timeoutMs @param {(secret: string) => void} onSecret */
 function fromBX24(bx24, env, timeoutMs, onSecret) {
-  let initialized;
+  /** @type {Promise<unknown> | undefined} */ let initialized;
   const init = method(bx24, 'init');
-  const getAuth = method(bx24, 'getAuth');
-  const refreshAuth = method(bx24, 'refreshAuth');
+  // isBX24 found both just before.
+  const getAuth = /** @type {PageFunction} */ (method(bx24, 'getAuth'));
+  const refreshAuth = /** @type {PageFunction} */ (method(bx24, 'refreshAuth'));
   const ready = () => initialized ??= init
     ? withTimeout(new Promise((resolve) => init.call(bx24, resolve)), timeoutMs, 'BX24.init')
     : Promise.resolve();
+  /** @param {unknown} answer @returns {Credentials | null} */
   const credentials = (answer) => {
     const data = ownCopy(answer);
     secrets(data, ['access_token', 'refresh_token'], onSecret);
@@ -151,6 +169,7 @@ function fromBX24(bx24, env, timeoutMs, onSecret) {
     const secure = frame && sameHost(frame.domain, data.domain) ? frame.secure : true;
     return { portal: portalBase(String(data.domain ?? frame?.domain ?? ''), secure), accessToken: data.access_token, expiresIn: seconds(data.expires_in) };
   };
+  /** @type {Required<TokenSource>} */
   const src = source({
     refresh: async () => {
       await ready();
@@ -169,6 +188,7 @@ function fromBX24(bx24, env, timeoutMs, onSecret) {
 
 // c: a B24Frame's `auth` getter throws until init() has run; accept the
 // manager itself too.
+/** @param {object} auth */
 function b24jssdkAuthManager(auth) {
   if (isAuthManager(auth)) return auth;
   let manager;
@@ -181,26 +201,29 @@ function b24jssdkAuthManager(auth) {
   return isAuthManager(manager) ? manager : null;
 }
 
+/** @param {unknown} o @returns {o is object} */
 function isAuthManager(o) {
   return Boolean(method(o, 'getAuthData') && method(o, 'refreshAuth'));
 }
 
 // getAuthData().domain is the full origin ("https://name.bitrix24.com") in
 // b24jssdk 2.x; getTargetOrigin() gives the same where domain is bare.
+/** @param {object} manager @param {number} timeoutMs @param {(secret: string) => void} onSecret */
 function fromB24Frame(manager, timeoutMs, onSecret) {
-  const getAuthData = method(manager, 'getAuthData');
-  const refreshAuth = method(manager, 'refreshAuth');
+  // isAuthManager found these two just before.
+  const getAuthData = /** @type {PageFunction} */ (method(manager, 'getAuthData'));
+  const refreshAuth = /** @type {PageFunction} */ (method(manager, 'refreshAuth'));
   const getTargetOrigin = method(manager, 'getTargetOrigin');
+  /** @param {unknown} answer @returns {Credentials | null} */
   const credentials = (answer) => {
     const data = ownCopy(answer);
     secrets(data, ['access_token', 'refresh_token'], onSecret);
     if (typeof data.access_token !== 'string' || data.access_token === '') return null;
-    let domain = String(data.domain ?? '');
-    if (!/^https?:\/\//i.test(domain) && getTargetOrigin) {
-      domain = getTargetOrigin.call(manager);
-    }
-    return { portal: portalBase(domain), accessToken: data.access_token, expiresIn: seconds(data.expires_in) };
+    const domain = String(data.domain ?? '');
+    const portal = portalBase(!/^https?:\/\//i.test(domain) && getTargetOrigin ? getTargetOrigin.call(manager) : domain);
+    return { portal, accessToken: data.access_token, expiresIn: seconds(data.expires_in) };
   };
+  /** @type {Required<TokenSource>} */
   const src = source({
     refresh: async () => {
       const data = await withTimeout(Promise.resolve().then(() => refreshAuth.call(manager)), timeoutMs, 'B24Frame auth.refreshAuth()');
@@ -213,15 +236,18 @@ function fromB24Frame(manager, timeoutMs, onSecret) {
   return src;
 }
 
+/** @param {Record<string, unknown>} data @param {string[]} names @param {(secret: string) => void} onSecret */
 function secrets(data, names, onSecret) {
   for (const name of names) {
-    if (typeof data[name] === 'string' && data[name] !== '') onSecret(data[name]);
+    const value = data[name];
+    if (typeof value === 'string' && value !== '') onSecret(value);
   }
 }
 
 // window.name inside a portal iframe is "DOMAIN|PROTOCOL|APP_SID". The
 // portal's origin is normalised once by the URL parser, as event.origin is
 // (lower case, IDN as punycode, no default port), and compared as is.
+/** @param {unknown} env @returns {FrameName | null} */
 function parseFrameName(env) {
   const parent = own(env, 'parent');
   const name = own(env, 'name');
@@ -238,8 +264,9 @@ function parseFrameName(env) {
   return { domain: url.host, secure, appSid: m[3], origin: url.origin };
 }
 
+/** @param {unknown} a @param {unknown} b */
 function sameHost(a, b) {
-  const host = (s) => {
+  const host = (/** @type {unknown} */ s) => {
     const text = String(s ?? '').trim();
     try {
       return new URL(/^https?:\/\//i.test(text) ? text : `https://${text}`).host.replace(/:(80|443)$/, '');
@@ -256,8 +283,12 @@ function sameHost(a, b) {
 // "<callbackKey>:<JSON>". An answer counts only from the parent window, from
 // the portal's exact origin, and for a key we are still waiting on: keys are
 // random and single use, so another frame cannot forge or replay an answer.
+/** @param {FrameName} frame @param {FrameGlobals} env @param {number} timeoutMs @param {(secret: string) => void} onSecret */
 function fromParentWindow(frame, env, timeoutMs, onSecret) {
+  /** @typedef {{resolve: (data: Record<string, unknown>) => void, reject: (err: unknown) => void, timer: number, command: string}} Waiter */
+  /** @type {Map<string, Waiter>} */
   const pending = new Map();
+  /** @param {MessageEvent<unknown>} event */
   const onMessage = (event) => {
     if (event.origin !== frame.origin || event.source !== env.parent || typeof event.data !== 'string') return;
     const colon = event.data.indexOf(':');
@@ -271,11 +302,13 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
       waiter.reject(new Error(`markunread: the portal answered ${waiter.command} with invalid JSON`));
     }
   };
+  /** @param {string} key one still pending */
   const settle = (key) => {
-    clearTimeout(pending.get(key).timer);
+    clearTimeout(/** @type {Waiter} */ (pending.get(key)).timer);
     pending.delete(key);
     if (pending.size === 0) env.removeEventListener('message', onMessage);
   };
+  /** @param {string} command @returns {Promise<Record<string, unknown>>} */
   const send = (command) => new Promise((resolve, reject) => {
     const key = randomKey();
     if (pending.size === 0) env.addEventListener('message', onMessage);
@@ -292,8 +325,9 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
     }
   });
 
-  let current = null; // {portal, accessToken, expiresIn}
-  let init = null;
+  let current = /** @type {Credentials | null} */ (null);
+  let init = /** @type {Promise<Credentials> | null} */ (null);
+  /** @param {Record<string, unknown>} data @param {string} command @returns {Credentials} */
   const accept = (data, command) => {
     secrets(data, ['AUTH_ID', 'REFRESH_ID'], onSecret);
     if (typeof data.AUTH_ID !== 'string' || data.AUTH_ID === '') {
@@ -306,6 +340,7 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
     current = { portal, accessToken: data.AUTH_ID, expiresIn: seconds(data.AUTH_EXPIRES) };
     return { ...current };
   };
+  /** @type {Required<TokenSource>} */
   const src = source({
     refresh: async () => {
       if (!current) await src.token();
@@ -326,19 +361,23 @@ function fromParentWindow(frame, env, timeoutMs, onSecret) {
 // cannot lend one a refresh. One refresh at a time, the refresh's time
 // bound and early refresh before expiry are the module's (wasm/unread
 // session.go): this file speaks the protocols, it decides nothing.
+/** @template {TokenSource} S @param {S} fields @returns {S} */
 function source(fields) {
   return Object.assign(Object.create(null), fields);
 }
 
 // A token's life in seconds as a source gives it (a number or a decimal
 // string), or undefined.
+/** @param {unknown} value */
 function seconds(value) {
   const n = typeof value === 'number' ? value : Number.parseInt(String(value ?? ''), 10);
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
+/** @template T @param {Promise<T>} promise @param {number} ms @param {string} what @returns {Promise<T>} */
 function withTimeout(promise, ms, what) {
-  let timer;
+  /** @type {number | undefined} */ let timer;
+  /** @type {Promise<never>} */
   const timeout = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`markunread: ${what} did not answer within ${ms} ms`)), ms);
   });

@@ -188,15 +188,15 @@ export class RoomBook {
 export class BudgetHub {
   /**
    * @param {HubOut} out
-   * @param {{now?: () => number, setTimeout?: (f: () => void, ms: number) => any, clearTimeout?: (t: any) => void}} [clock]
+   * @param {{now?: () => number, setTimeout?: (f: () => void, ms: number) => unknown, clearTimeout?: (t: unknown) => void}} [clock]
    */
   constructor(out, clock = {}) {
     this.ledger = new BudgetLedger();
     this.out = out;
     this.now = clock.now ?? (() => Date.now());
     this.setTimer = clock.setTimeout ?? ((f, ms) => setTimeout(f, ms));
-    this.clearTimer = clock.clearTimeout ?? ((t) => clearTimeout(t));
-    /** @type {any} */
+    this.clearTimer = clock.clearTimeout ?? ((t) => clearTimeout(/** @type {number} */ (t))); // the default setTimeout's
+    /** @type {unknown} setTimer's handle, while one is set */
     this.timer = undefined;
     this.timerAt = Infinity;
     /** @type {HoldBook<Hold>} */

@@ -133,26 +133,26 @@ export class BudgetLedger {
     if (!p.line.some((r) => r.owner === owner && r.id === id)) p.line.push({ owner, id });
   }
 
-  /** The portal answered QUERY_LIMIT_EXCEEDED. */
+  /** The portal answered QUERY_LIMIT_EXCEEDED. @param {string} portal @param {Limits} limits @param {number} now */
   full(portal, limits, now) {
     this.open(portal, limits, now).bucket.fill(now);
   }
 
-  /** A learned plan for portal. */
+  /** A learned plan for portal. @param {string} portal @param {Limits} limits @param {number} now */
   setLimits(portal, limits, now) {
     const p = this.portals.get(portal);
     if (p === undefined) this.open(portal, limits, now);
     else p.bucket.setLimits(limits, now);
   }
 
-  /** Removes one waiting reservation (its client gave it up). */
+  /** Removes one waiting reservation (its client gave it up). @param {string} owner @param {number} id */
   cancel(owner, id) {
     for (const p of this.portals.values()) {
       p.line = p.line.filter((r) => r.owner !== owner || r.id !== id);
     }
   }
 
-  /** Removes every waiting reservation of owner. */
+  /** Removes every waiting reservation of owner. @param {string} owner */
   drop(owner) {
     for (const p of this.portals.values()) {
       p.line = p.line.filter((r) => r.owner !== owner);

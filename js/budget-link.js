@@ -15,7 +15,7 @@ const CLIENT_LOCK_PREFIX = 'markunread-budget-client:';
 /**
  * A listener of one budget: it hears what the portal's other clients tell,
  * never what its own budget (from) told.
- * @template {(...args: any[]) => void} L
+ * @template {(...args: never[]) => void} L
  * @typedef {{portal: string, listener: L, from: object}} Watcher
  */
 
@@ -238,7 +238,7 @@ export class Link {
   }
 }
 
-/** @param {(a: any, b: any) => void} listener @param {unknown} a @param {unknown} b */
+/** @template A, B @param {(a: A, b: B) => void} listener @param {A} a @param {B} b */
 function tellWatcher(listener, a, b) {
   try {
     listener(a, b);

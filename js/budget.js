@@ -76,13 +76,14 @@ export function startBudget() {
 export function createBudget(portalOrigin, limits, options) {
   const portal = portalKey(portalOrigin);
   let current = checkedLimits(limits);
-  /** @type {any} */
+  /** @type {BudgetVia | undefined} */
   let via;
   if (options !== undefined && options !== null) {
-    via = ownValue(options, 'via');
-    if (via !== undefined && via !== 'shared-worker' && via !== 'leader' && via !== 'page') {
+    const given = ownValue(options, 'via');
+    if (given !== undefined && given !== 'shared-worker' && given !== 'leader' && given !== 'page') {
       throw new TypeError('markunread budget: options.via must be "shared-worker", "leader" or "page"');
     }
+    via = given;
   }
   const link = linkFor(via);
   /** @type {Set<number>} this budget's waiting reservations */
@@ -101,14 +102,16 @@ export function createBudget(portalOrigin, limits, options) {
      */
     reserve(options) {
       if (closed) return Promise.reject(new Error('markunread budget: closed'));
-      const signal = /** @type {any} */ (options === undefined || options === null ? undefined : ownValue(options, 'signal'));
-      if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
+      const given = options === undefined || options === null ? undefined : ownValue(options, 'signal');
+      if (given !== undefined && (typeof given !== 'object' || given === null
+        || typeof /** @type {{addEventListener?: unknown}} */ (given).addEventListener !== 'function')) {
         return Promise.reject(new TypeError('markunread budget: options.signal must be an AbortSignal'));
       }
+      const signal = /** @type {AbortSignal | undefined} */ (given); // checked just above
       if (signal?.aborted) return Promise.reject(signal.reason);
       const { id, promise } = link.reserve(portal, current);
       mine.add(id);
-      const onAbort = () => link.cancel(id, signal.reason);
+      const onAbort = () => link.cancel(id, /** @type {AbortSignal} */ (signal).reason); // signal's listener only
       signal?.addEventListener('abort', onAbort, { once: true });
       return promise.finally(() => {
         mine.delete(id);

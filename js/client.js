@@ -6,6 +6,20 @@ import { own } from './own.js';
 import { isAbortSignal } from './options.js';
 import { Redactor } from './redaction.js';
 
+/** @typedef {import('./markunread.js').MarkUnreadStats} MarkUnreadStats */
+/**
+ * The module's exports, handed to the bridge's ready (wasm/browser/doc.go,
+ * "The api object"); load() checks that each is a function. A list is an
+ * array or the packed text of one (packed below).
+ * @typedef {object} ModuleApi
+ * @property {(dialogId: unknown, messageId: unknown, signal?: AbortSignal) => Promise<true>} markUnread
+ * @property {(dialogIds: unknown[] | string, messageIds: unknown[] | string, signal?: AbortSignal,
+ *   onEach?: (index: number, ok: boolean) => void) => Promise<Array<true | MarkUnreadError>>} markMany
+ * @property {() => void} hearProgress
+ * @property {() => MarkUnreadStats} stats
+ * @property {(closed?: (stats: MarkUnreadStats) => void) => void} close
+ */
+
 /** A call that did not succeed: `code` is the server's error code or the module's own. */
 export class MarkUnreadError extends Error {
   /**
@@ -46,7 +60,7 @@ export class MarkUnreadClient extends EventTarget {
 
   /**
    * @internal load() builds clients; the constructor is not public API.
-   * @param {any} api the module's exports (wasm/browser/doc.go)
+   * @param {ModuleApi} api the module's exports (wasm/browser/doc.go)
    * @param {ModuleState} module
    */
   constructor(api, module) {
@@ -112,7 +126,9 @@ export class MarkUnreadClient extends EventTarget {
     if (onProgress != null && typeof onProgress !== 'function') {
       throw new TypeError('markunread: options.onProgress must be a function');
     }
+    /** @type {unknown[]} */
     const dialogs = new Array(pairs.length);
+    /** @type {unknown[]} */
     const messages = new Array(pairs.length);
     for (let i = 0; i < pairs.length; i++) {
       const pair = own(pairs, i);
@@ -128,7 +144,7 @@ export class MarkUnreadClient extends EventTarget {
     if (module.error) throw module.error;
     const total = pairs.length;
     let done = 0, succeeded = 0;
-    const onEach = onProgress == null ? undefined : (_, ok) => {
+    const onEach = onProgress == null ? undefined : (/** @type {number} */ _, /** @type {boolean} */ ok) => {
       done++;
       if (ok) succeeded++;
       safely(() => onProgress({ done, total, succeeded, failed: done - succeeded }));
@@ -205,7 +221,7 @@ export class ModuleState {
   error = null;
   /** @type {Set<(err: Error) => void>} */
   pending = new Set();
-  /** @type {Record<string, number> | null} */
+  /** @type {MarkUnreadStats | null} */
   finalStats = null;
   /** @type {Promise<void> | null} */
   closing = null;
@@ -229,7 +245,7 @@ export class ModuleState {
 
   // A promise for a module call that keeps only the call's reject, and only
   // until it settles, so nothing of a settled call stays reachable.
-  /** @param {unknown} call @returns {Promise<any>} */
+  /** @template T @param {Promise<T>} call @returns {Promise<T>} */
   track(call) {
     return new Promise((resolve, reject) => {
       this.pending.add(reject);
@@ -244,7 +260,7 @@ export class ModuleState {
     });
   }
 
-  /** @param {any} api */
+  /** @param {ModuleApi} api */
   close(api) {
     this.closing ??= (async () => {
       if (!this.error) {

@@ -31,12 +31,13 @@ export function later(options = {}) {
     throw new TypeError('markunread: later(options) takes an object');
   }
   const server = String(own(options, 'server') ?? '').replace(/\/+$/, '');
-  const timeoutMs = own(options, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS;
-  const doFetch = own(options, 'fetch') ?? globalThis.fetch.bind(globalThis);
+  // As LaterOptions types them; unlike load()'s, not checked here.
+  const timeoutMs = /** @type {number} */ (own(options, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS);
+  const doFetch = /** @type {typeof fetch} */ (own(options, 'fetch') ?? globalThis.fetch.bind(globalThis));
   const given = own(options, 'session');
   // Asked anew each time: the portal's getInitData gives the tokens as they are now.
   const session = async () => {
-    const s = typeof given === 'function' ? await given() : given ?? await frameSession(globalThis, timeoutMs);
+    const s = typeof given === 'function' ? await /** @type {() => unknown} */ (given)() : given ?? await frameSession(globalThis, timeoutMs);
     const copy = ownCopy(s);
     for (const name of ['memberId', 'accessToken', 'refreshToken']) {
       if (typeof copy?.[name] !== 'string' || copy[name] === '') {
@@ -45,6 +46,7 @@ export function later(options = {}) {
     }
     return copy;
   };
+  /** @param {string} path @param {Record<string, unknown>} body */
   const call = async (path, body) => {
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);
@@ -91,7 +93,7 @@ export function later(options = {}) {
       const { memberId, accessToken } = await session();
       return (await call('/list', { memberId, accessToken })).jobs;
     },
-    /** Cancels one of this user's jobs; resolves to it as it now is. */
+    /** Cancels one of this user's jobs; resolves to it as it now is. @param {string} id */
     async cancel(id) {
       const { memberId, accessToken } = await session();
       return (await call('/cancel', { memberId, accessToken, id: String(id) })).job;
@@ -102,10 +104,11 @@ export function later(options = {}) {
 // The portal's getInitData, asked of the parent window in the portal's
 // postMessage format (as auth.js speaks it: "<command>:<key>:<APP_SID>", the
 // answer "<key>:<JSON>" from the parent at the portal's origin only).
+/** @param {import('./auth.js').FrameGlobals} env @param {number} timeoutMs @returns {Promise<Record<string, unknown>>} */
 function frameSession(env, timeoutMs) {
   const name = own(env, 'name');
   const m = typeof name === 'string' ? /^([^|:\s/?#@\\]+(?::\d+)?)\|([01])\|([^|:\s]+)$/.exec(name) : null;
-  if (!m || env.parent === env) {
+  if (!m || /** @type {unknown} */ (env.parent) === env) { // a top window is its own parent
     return Promise.reject(new MarkUnreadError('NO_AUTH', 'later(): not inside a portal iframe: pass options.session'));
   }
   const origin = new URL(`${m[2] === '1' ? 'https' : 'http'}://${m[1]}`).origin;
@@ -115,6 +118,7 @@ function frameSession(env, timeoutMs) {
       clearTimeout(timer);
       env.removeEventListener('message', onMessage);
     };
+    /** @param {MessageEvent<unknown>} event */
     const onMessage = (event) => {
       if (event.origin !== origin || event.source !== env.parent || typeof event.data !== 'string' || !event.data.startsWith(`${key}:`)) return;
       done();

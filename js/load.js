@@ -20,6 +20,25 @@ const DOWNLOAD_STALL_MS = 10_000;
 const COMPILE_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 20_000;
 
+/** @typedef {import('./markunread.js').Credentials} Credentials */
+/** @typedef {import('./client.js').ModuleApi} ModuleApi */
+/** A log event as the module gives it (unread.LogEvent). @typedef {{kind: string, message: string, code?: string, waitMs?: number, commands?: number}} ModuleLogEvent */
+/**
+ * The bridge (wasm/browser/doc.go, "Fields the shim sets before go.run").
+ * @typedef {object} Bridge
+ * @property {Record<string, unknown>} options
+ * @property {import('./options.js').CheckedOptions['fetch']} fetch
+ * @property {import('./auth.js').TokenSource} auth
+ * @property {typeof plansForModule} plans
+ * @property {typeof budgetForModule} budget
+ * @property {(code: string, description: string, status: number, attempts: number) => MarkUnreadError} newError
+ * @property {(dialogId: string | null, messageId: number | null, ok: boolean, code: string | null, bulk: boolean,
+ *   settled: number, succeeded: number, failed: number, queued: number, inFlight: number) => void} onSettle
+ * @property {((event: ModuleLogEvent) => void) | undefined} onLog
+ * @property {(api: unknown) => void} ready
+ * @property {(code: string, description: string) => void} refuse
+ */
+
 /**
  * Instantiates the module and resolves to a client once it is ready.
  * @param {unknown} [options] see markunread.d.ts
@@ -42,7 +61,7 @@ export async function load(options) {
 
   /** @type {MarkUnreadClient | null} */
   let client = null;
-  /** @type {(api: any) => void} */
+  /** @type {(api: unknown) => void} */
   let ready = () => {};
   /** @type {(err: unknown) => void} */
   let notReady = () => {};
@@ -74,8 +93,7 @@ export async function load(options) {
         timer = setTimeout(() => reject(new Error(`markunread: the module did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
       }),
     ]);
-    if (!api || typeof api.markUnread !== 'function' || typeof api.markMany !== 'function'
-      || typeof api.stats !== 'function' || typeof api.close !== 'function' || typeof api.hearProgress !== 'function') {
+    if (!isModuleApi(api)) {
       throw new Error('markunread: the module is not the version this shim expects (ready gave no markUnread/markMany/stats/close/hearProgress)');
     }
     client = new MarkUnreadClient(api, module);
@@ -89,6 +107,13 @@ export async function load(options) {
     clearTimeout(timer);
     delete goGlobal[key];
   }
+}
+
+/** Whether ready gave the api this shim expects. @param {unknown} api @returns {api is ModuleApi} */
+function isModuleApi(api) {
+  const a = /** @type {{[K in keyof ModuleApi]?: unknown} | null | undefined} */ (api);
+  return !!a && typeof a.markUnread === 'function' && typeof a.markMany === 'function'
+    && typeof a.stats === 'function' && typeof a.close === 'function' && typeof a.hearProgress === 'function';
 }
 
 /**
@@ -128,9 +153,10 @@ function newGo() {
  * invisible to Go's Get too.
  * @param {import('./options.js').CheckedOptions} opts
  * @param {object} env
- * @param {any} auth the source resolveAuth gave
+ * @param {import('./auth.js').TokenSource} auth the source resolveAuth gave
  * @param {ModuleState} module
- * @param {{ready: (api: any) => void, notReady: (err: unknown) => void, client: () => MarkUnreadClient | null}} to
+ * @param {{ready: (api: unknown) => void, notReady: (err: unknown) => void, client: () => MarkUnreadClient | null}} to
+ * @returns {Bridge}
  */
 function bridgeFor(opts, env, auth, module, to) {
   const onLog = opts.onLog;
@@ -144,7 +170,9 @@ function bridgeFor(opts, env, auth, module, to) {
     onSettle: (dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight) => {
       const client = to.client();
       if (client !== null && hearsProgress(client)) {
-        client.dispatchEvent(new CustomEvent('progress', { detail: { dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight } }));
+        /** @satisfies {import('./markunread.js').MarkUnreadProgress} */
+        const detail = { dialogId, messageId, ok, code, bulk, settled, succeeded, failed, queued, inFlight };
+        client.dispatchEvent(new CustomEvent('progress', { detail }));
       }
     },
     onLog: onLog ? (event) => logTo(onLog, event, module) : undefined,
@@ -157,28 +185,35 @@ function bridgeFor(opts, env, auth, module, to) {
 
 // Hands a log event to the page's onLog as a frozen plain object; a throw
 // there reaches the page's error handler, not the module.
+/**
+ * @param {(event: import('./markunread.js').MarkUnreadLogEvent) => void} onLog
+ * @param {ModuleLogEvent} event @param {ModuleState} module
+ */
 function logTo(onLog, event, module) {
+  /** @type {ModuleLogEvent} */
   const e = { kind: String(event.kind), message: module.redact(event.message) };
-  for (const name of ['code', 'waitMs', 'commands']) {
-    if (event[name] !== undefined) e[name] = event[name];
-  }
+  if (event.code !== undefined) e.code = event.code;
+  if (event.waitMs !== undefined) e.waitMs = event.waitMs;
+  if (event.commands !== undefined) e.commands = event.commands;
   safely(() => onLog(Object.freeze(e)));
 }
 
 // The auth source as the module sees it: null-prototype objects only, and
 // every token it hands over noted for redaction.
+/** @param {import('./auth.js').TokenSource} source @param {ModuleState} module */
 function authForModule(source, module) {
+  /** @param {() => Promise<Credentials>} fn */
   const ask = (fn) => async () => {
     const c = await fn();
     module.secret(c.accessToken);
-    /** @type {Record<string, unknown>} */
+    /** @type {Credentials} */
     const out = nullObject({ portal: c.portal, accessToken: c.accessToken });
     if (typeof c.expiresIn === 'number') out.expiresIn = c.expiresIn;
     return out;
   };
-  /** @type {Record<string, unknown>} */
+  /** @type {import('./auth.js').TokenSource} */
   const out = nullObject({ token: ask(() => source.token()) });
-  if (typeof source.refresh === 'function') out.refresh = ask(() => source.refresh());
+  if (typeof source.refresh === 'function') out.refresh = ask(() => /** @type {Required<typeof source>} */ (source).refresh());
   return out;
 }
 
@@ -212,7 +247,8 @@ async function instantiate(wasmUrl, importObject) {
   let received = 0;
   /** @type {Uint8Array | null} the first bytes, to tell an HTML page from a module */
   let head = null;
-  let watchdog;
+  /** @type {number | undefined} */ let watchdog;
+  /** @param {number} ms @param {() => Error} error */
   const watch = (ms, error) => {
     clearTimeout(watchdog);
     watchdog = setTimeout(() => { stalled = error(); controller.abort(stalled); }, ms);
@@ -232,7 +268,8 @@ async function instantiate(wasmUrl, importObject) {
     const downloadStalled = () => new Error(`markunread: the download of ${url} stalled: no byte for ${DOWNLOAD_STALL_MS / 1000} s after ${received} bytes`);
     watch(DOWNLOAD_STALL_MS, downloadStalled);
     const reader = response.body.getReader();
-    let compileDeadline;
+    /** @type {(reason: unknown) => void} */ let compileDeadline;
+    /** @type {Promise<never>} */
     const compiling = new Promise((_, reject) => { compileDeadline = reject; });
     compiling.catch(() => {});
     const body = new ReadableStream({

@@ -22,7 +22,7 @@ const NUMERIC_OPTIONS = /** @type {const} */ (['timeoutMs', 'queueSize', 'bulkQu
  *   limits: {perSecond?: number, burst?: number},
  *   batch: boolean,
  *   timeoutMs?: number, queueSize?: number, bulkQueueSize?: number, maxAttempts?: number,
- *   onLog?: (event: object) => void,
+ *   onLog?: (event: import('./markunread.js').MarkUnreadLogEvent) => void,
  *   fetch: (input: string, init?: RequestInit) => Promise<Response>,
  * }} CheckedOptions
  */
@@ -70,14 +70,15 @@ export function validateOptions(options) {
     burst: numeric(limits.burst, 'limits.burst'),
   });
 
-  out.batch = given.batch ?? true;
-  if (typeof out.batch !== 'boolean') throw new TypeError('markunread: options.batch must be true or false');
+  const batch = given.batch ?? true;
+  if (typeof batch !== 'boolean') throw new TypeError('markunread: options.batch must be true or false');
+  out.batch = batch;
   for (const name of NUMERIC_OPTIONS) out[name] = numeric(given[name], name);
 
   if (given.onLog != null && typeof given.onLog !== 'function') {
     throw new TypeError('markunread: options.onLog must be a function');
   }
-  out.onLog = given.onLog ?? undefined;
+  out.onLog = /** @type {CheckedOptions['onLog']} */ (given.onLog ?? undefined); // a function: checked above
 
   if (given.fetch != null && typeof given.fetch !== 'function') {
     throw new TypeError('markunread: options.fetch must be a function like window.fetch');
@@ -85,7 +86,7 @@ export function validateOptions(options) {
   if (given.fetch == null && typeof globalThis.fetch !== 'function') {
     throw new TypeError('markunread: this environment has no fetch; pass options.fetch');
   }
-  out.fetch = given.fetch ?? globalThis.fetch.bind(globalThis);
+  out.fetch = /** @type {CheckedOptions['fetch']} */ (given.fetch ?? globalThis.fetch.bind(globalThis)); // checked above
   return out;
 }
 
@@ -133,9 +134,9 @@ function pageIsSecure(env) {
 /**
  * Whether a call's options.signal is an AbortSignal (a look-alike where the
  * realm has none).
- * @param {any} value
+ * @param {{}} value not null nor undefined
  * @returns {value is AbortSignal}
  */
 export function isAbortSignal(value) {
-  return typeof AbortSignal === 'function' ? value instanceof AbortSignal : typeof value.aborted === 'boolean';
+  return typeof AbortSignal === 'function' ? value instanceof AbortSignal : typeof /** @type {{aborted?: unknown}} */ (value).aborted === 'boolean';
 }

@@ -11,7 +11,7 @@ const hasOwn = Object.hasOwn;
  * inherited one.
  * @param {unknown} o
  * @param {string | number} name
- * @returns {any}
+ * @returns {unknown}
  */
 export function own(o, name) {
   return (typeof o === 'object' || typeof o === 'function') && o !== null && hasOwn(o, name)
@@ -36,7 +36,7 @@ export function ownValue(obj, name) {
  * A null-prototype copy of o's own enumerable properties (each read once);
  * an empty one when o is not an object.
  * @param {unknown} o
- * @returns {Record<string, any>}
+ * @returns {Record<string, unknown>}
  */
 export function ownCopy(o) {
   /** @type {Record<string, unknown>} */

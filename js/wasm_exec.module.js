@@ -25,6 +25,7 @@ const goGlobal = new Proxy(privateNames, {
 
 // The bare names wasm_exec.js uses, resolved on the private global when
 // used, with each method called on the object that has it.
+/** @param {string} name */
 function viaGoGlobal(name) {
   return new Proxy(Object.create(null), {
     get(_, key) {
