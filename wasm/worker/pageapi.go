@@ -21,8 +21,7 @@ func (o *Object) caller(in *Install, access string) (int, *APIError) {
 	if access == "" {
 		return 0, apiErr(401, CodeTokenRefused, "accessToken is missing")
 	}
-	sum := sha256.Sum256([]byte(in.MemberID + "\x00" + access))
-	key := prefixSeen + hex.EncodeToString(sum[:])
+	key := seenKey(in.MemberID, access)
 	now := o.now()
 	if v, ok, _ := o.Store.Get(key); ok {
 		var seen struct{ User, Until int64 }
@@ -38,6 +37,13 @@ func (o *Object) caller(in *Install, access string) (int, *APIError) {
 	b, _ := json.Marshal(map[string]int64{"user": int64(user), "until": now.Add(verifiedFor).UnixMilli()})
 	_ = o.Store.Put(map[string]string{key: string(b)})
 	return user, nil
+}
+
+// seenKey is where caller remembers that the portal accepted an access token: its
+// SHA-256 with the portal's member_id, never the token itself.
+func seenKey(member, access string) string {
+	sum := sha256.Sum256([]byte(member + "\x00" + access))
+	return prefixSeen + hex.EncodeToString(sum[:])
 }
 
 // begin reads a page API body: the install, and the user its access token acts as.

@@ -111,6 +111,7 @@ func (a *userAuth) Refresh(stop <-chan struct{}) (unread.Credentials, error) {
 	if err != nil {
 		return unread.Credentials{}, err
 	}
+	spent := a.tokens
 	a.tokens = fresh
 	b, _ := json.Marshal(fresh)
 	sealed, err := a.seal.Seal(tokenPlace(a.in.MemberID, a.user), string(b))
@@ -120,5 +121,9 @@ func (a *userAuth) Refresh(stop <-chan struct{}) (unread.Credentials, error) {
 	if err != nil {
 		return unread.Credentials{}, err
 	}
+	// The refresh ended the old pair, its access token too (docs/bitrix24.md#f-oauth-refresh):
+	// a job handed over with it again is asked of the portal, not taken on an earlier word,
+	// so it cannot put the dead pair in place of this one.
+	_ = a.o.Store.Delete(seenKey(a.in.MemberID, spent.Access))
 	return unread.Credentials{Portal: a.in.Base, AccessToken: fresh.Access}, nil
 }
