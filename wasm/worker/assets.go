@@ -5,6 +5,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/markunread/markunread/wasm/acceptencoding"
 )
 
 // ContentSecurityPolicy is the app page's policy: its own scripts, the module compiled
@@ -87,7 +89,7 @@ func (f *Front) fetchAsset(name string, r *http.Request, h http.Header) (Asset, 
 	fetch, encoding := name, ""
 	if path.Ext(name) == ".wasm" {
 		h.Set("Vary", "Accept-Encoding")
-		if acceptsEncoding(r.Header.Get("Accept-Encoding"), "br") {
+		if acceptencoding.Allows(r.Header.Get("Accept-Encoding"), "br") {
 			fetch, encoding = name+".br", "br"
 		}
 	}
@@ -148,27 +150,4 @@ func contentType(name string) string {
 		return "text/plain; charset=utf-8"
 	}
 	return "application/octet-stream"
-}
-
-// acceptsEncoding reports whether an Accept-Encoding header allows enc: named with q > 0,
-// or "*" with q > 0 and enc not named.
-func acceptsEncoding(header, enc string) bool {
-	star := false
-	for part := range strings.SplitSeq(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		q := 1.0
-		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				q = f
-			}
-		}
-		switch name {
-		case enc:
-			return q > 0
-		case "*":
-			star = q > 0
-		}
-	}
-	return star
 }

@@ -6,8 +6,9 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"strconv"
 	"strings"
+
+	"github.com/markunread/markunread/wasm/acceptencoding"
 )
 
 // AppHandler serves the app origin: appDir at / and distDir at /dist/.
@@ -75,7 +76,7 @@ func (h *appHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, v := range []struct{ enc, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
 		if s, err := fs.Stat(rfs, rel+v.ext); err == nil && !s.IsDir() {
 			variants = true
-			if serve == rel && acceptsEncoding(r.Header.Get("Accept-Encoding"), v.enc) {
+			if serve == rel && acceptencoding.Allows(r.Header.Get("Accept-Encoding"), v.enc) {
 				serve = rel + v.ext
 				hdr.Set("Content-Encoding", v.enc)
 			}
@@ -123,26 +124,4 @@ func contentType(name string) string {
 		return t
 	}
 	return "application/octet-stream"
-}
-
-// acceptsEncoding reports whether an Accept-Encoding header allows enc (q > 0, or "*").
-func acceptsEncoding(header, enc string) bool {
-	star := false
-	for part := range strings.SplitSeq(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		q := 1.0
-		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				q = f
-			}
-		}
-		switch name {
-		case enc:
-			return q > 0
-		case "*":
-			star = q > 0
-		}
-	}
-	return star
 }
