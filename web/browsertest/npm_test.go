@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/markunread/markunread/web/internal/syncbuffer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -108,14 +108,14 @@ func startInGroup(t *testing.T, cmd *exec.Cmd) {
 
 // startEmulatorFromNpm runs `npx markunread-devportal ARGS` in dir and returns
 // the portal's and the app origin's URLs it printed.
-func startEmulatorFromNpm(t *testing.T, dir string, args ...string) (portal, app string, stderr *syncBuffer) {
+func startEmulatorFromNpm(t *testing.T, dir string, args ...string) (portal, app string, stderr *syncbuffer.Buffer) {
 	t.Helper()
 	// As the README writes it; npm's own settings go in its environment, since
 	// options before the command's name change how npx splits the arguments.
 	cmd := exec.Command("npx", append([]string{"markunread-devportal"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(withoutGo(), offlineNpm...)
-	stderr = &syncBuffer{}
+	stderr = &syncbuffer.Buffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -231,24 +231,6 @@ func getJSON(t *testing.T, u string, v any) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestEmulatorLauncherNamesAMissingPlatformPackage installs the launcher with

@@ -17,11 +17,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/markunread/markunread/web/internal/syncbuffer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -111,7 +111,7 @@ func TestExecModeBlockAndSelfHostedFlags(t *testing.T) {
 func TestOtherAppFlagSpendsTheBucket(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuffer.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"-portal", "127.0.0.1:0", "-app", "localhost:0", "-prefill", "50", "-other-app", "10/1s"}, &stdout, &stderr)
@@ -148,7 +148,7 @@ func TestExecModeMissingCommandIs127(t *testing.T) {
 
 func TestServeModePrintsURLAndStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuffer.Buffer
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"-portal", "127.0.0.1:0", "-app", "localhost:0"}, &stdout, &stderr) }()
 	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "open http://127.0.0.1:") }, 5*time.Second, 10*time.Millisecond)
@@ -179,28 +179,10 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 	assert.Contains(t, stderr.String(), "e.g. 1.5/s")
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startUnderShell starts the emulator from a shell that waits for it, as `go run`, make
 // or a script does, and returns the shell, the emulator's pid, its URL to open, and its
 // stderr (read to its end once the emulator has exited).
-func startUnderShell(t *testing.T, flags string) (sh *exec.Cmd, pid int, open string, stderr *syncBuffer) {
+func startUnderShell(t *testing.T, flags string) (sh *exec.Cmd, pid int, open string, stderr *syncbuffer.Buffer) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
@@ -216,7 +198,7 @@ func startUnderShell(t *testing.T, flags string) (sh *exec.Cmd, pid int, open st
 	sh.Stderr = errWrite
 	require.NoError(t, sh.Start())
 	errWrite.Close()
-	stderr = &syncBuffer{}
+	stderr = &syncbuffer.Buffer{}
 	stderrDone := make(chan struct{})
 	go func() { _, _ = io.Copy(stderr, errPipe); errPipe.Close(); close(stderrDone) }()
 	lines := bufio.NewReader(out)
@@ -333,7 +315,7 @@ func TestAppProxyFlagPutsTheDevServerOnTheAppOrigin(t *testing.T) {
 
 func TestMissingAppFoldersAreNamedAtStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuffer.Buffer
 	done := make(chan int)
 	missing := filepath.Join(t.TempDir(), "nowhere")
 	go func() {
