@@ -108,7 +108,7 @@ func (j *Job) active() bool { return j.State == StateScheduled || j.State == Sta
 // Storage keys. Everything of a portal lives in its own object, so keys need not name it.
 const (
 	keyInstall  = "install"
-	keyBucket   = "bucket"    // the portal's bucket as the object last left it (run.go)
+	keyBucket   = "bucket"    // the portal's bucket as the object last left it (budget.go)
 	prefixJob   = "job/"      // job/<id>: storedJob
 	prefixPairs = "pairs/"    // pairs/<id>/<chunk>: [[dialog, message], ...]
 	prefixProg  = "progress/" // progress/<id>: one byte per pair
