@@ -7,6 +7,7 @@ import { isAbortSignal } from './options.js';
 import { Redactor } from './redaction.js';
 
 /** @typedef {import('./markunread.js').MarkUnreadStats} MarkUnreadStats */
+/** @typedef {import('./markunread.js').MarkUnreadError} DeclaredError */
 /**
  * The module's exports, handed to the bridge's ready (wasm/browser/doc.go,
  * "The api object"); load() checks that each is a function. A list is an
@@ -14,7 +15,8 @@ import { Redactor } from './redaction.js';
  * @typedef {object} ModuleApi
  * @property {(dialogId: unknown, messageId: unknown, signal?: AbortSignal) => Promise<true>} markUnread
  * @property {(dialogIds: unknown[] | string, messageIds: unknown[] | string, signal?: AbortSignal,
- *   onEach?: (index: number, ok: boolean) => void) => Promise<Array<true | MarkUnreadError>>} markMany
+ *   onEach?: (index: number, ok: boolean) => void) => Promise<Array<true | DeclaredError>>} markMany
+ *   (its errors are newError's MarkUnreadErrors, as markunread.d.ts declares them: there, name is a literal)
  * @property {() => void} hearProgress
  * @property {() => MarkUnreadStats} stats
  * @property {(closed?: (stats: MarkUnreadStats) => void) => void} close
@@ -110,6 +112,7 @@ export class MarkUnreadClient extends EventTarget {
    * fails, or when called on a closed client.
    * @param {Array<[string|number, number|string] | {dialogId: string|number, messageId: number|string}>} pairs
    * @param {{signal?: AbortSignal, onProgress?: (p: {done: number, total: number, succeeded: number, failed: number}) => void}} [options]
+   * @returns {Promise<import('./markunread.js').MarkOutcome[]>}
    */
   async markMany(pairs, options) {
     if (!Array.isArray(pairs)) {
@@ -126,18 +129,19 @@ export class MarkUnreadClient extends EventTarget {
     if (onProgress != null && typeof onProgress !== 'function') {
       throw new TypeError('markunread: options.onProgress must be a function');
     }
-    /** @type {unknown[]} */
+    // Each as given, of the type pairs has: the module checks them.
+    /** @type {Array<string | number>} */
     const dialogs = new Array(pairs.length);
-    /** @type {unknown[]} */
+    /** @type {Array<number | string>} */
     const messages = new Array(pairs.length);
     for (let i = 0; i < pairs.length; i++) {
       const pair = own(pairs, i);
       if (Array.isArray(pair)) {
-        dialogs[i] = own(pair, 0);
-        messages[i] = own(pair, 1);
+        dialogs[i] = /** @type {string | number} */ (own(pair, 0));
+        messages[i] = /** @type {number | string} */ (own(pair, 1));
       } else {
-        dialogs[i] = own(pair, 'dialogId');
-        messages[i] = own(pair, 'messageId');
+        dialogs[i] = /** @type {string | number} */ (own(pair, 'dialogId'));
+        messages[i] = /** @type {number | string} */ (own(pair, 'messageId'));
       }
     }
     const module = this.#module;
@@ -164,6 +168,7 @@ export class MarkUnreadClient extends EventTarget {
   /**
    * EventTarget's, noting a `progress` listener: until the first one, no
    * event is built for a settled call (a bulk job settles thousands).
+   * @override
    * @param {string} type
    * @param {EventListenerOrEventListenerObject | null} listener
    * @param {boolean | AddEventListenerOptions} [options]

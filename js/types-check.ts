@@ -1,6 +1,9 @@
 // Compiled by `make typecheck` (tsc --strict, no output): pins what the
 // declarations promise an app developer. Lines marked @ts-expect-error must
-// stay errors.
+// stay errors. At the end, the JavaScript is held to them.
+import { load as loadImpl } from './load.js';
+import { later as laterImpl } from './later.js';
+import { MarkUnreadError as MarkUnreadErrorImpl } from './client.js';
 import { load, later, MarkUnreadError, type LaterJob, type LaterJobs, type MarkUnreadClient, type MarkUnreadErrorCode, type MarkUnreadStats } from './markunread.js';
 
 async function usage(): Promise<void> {
@@ -75,3 +78,10 @@ async function laterUsage(): Promise<void> {
   void state; void marked;
 }
 void laterUsage;
+
+// The shim's JavaScript, as tsc reads its JSDoc, against these declarations:
+// where the implementation drifts from what they promise, this fails.
+const implemented: [typeof load, typeof later] = [loadImpl, laterImpl];
+// tsc types the name of an Error subclass in JavaScript as Error's string.
+const errors: new (...args: ConstructorParameters<typeof MarkUnreadError>) => Omit<MarkUnreadError, 'name'> = MarkUnreadErrorImpl;
+void implemented, errors;
