@@ -173,7 +173,7 @@ function fromBX24(bx24, env, timeoutMs, onSecret) {
   const src = source({
     refresh: async () => {
       await ready();
-      const data = await withTimeout(new Promise((resolve) => refreshAuth.call(bx24, resolve)), timeoutMs, 'BX24.refreshAuth');
+      const data = await withTimeout(/** @type {Promise<unknown>} */ (new Promise((resolve) => refreshAuth.call(bx24, resolve))), timeoutMs, 'BX24.refreshAuth');
       const fresh = credentials(data) ?? credentials(getAuth.call(bx24));
       if (!fresh) throw new Error('markunread: BX24.refreshAuth gave no access token');
       return fresh;

@@ -40,6 +40,7 @@ export class WorkerTransport {
     if (typeof globalThis.SharedWorker !== 'function') return null;
     const worker = new SharedWorker(new URL('./markunread-budget-worker.js', import.meta.url), { type: 'module', name: WORKER_NAME });
     const t = new WorkerTransport(link, worker);
+    /** @type {boolean} */
     const ok = await new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), WORKER_READY_TIMEOUT_MS);
       t.onReady = () => { clearTimeout(timer); resolve(true); };
@@ -65,7 +66,7 @@ export class WorkerTransport {
     /** @type {(() => void) | null} */
     this.onFail = null;
     worker.addEventListener('error', () => this.onFail?.());
-    this.port.addEventListener('message', (e) => {
+    this.port.addEventListener('message', (/** @type {MessageEvent<unknown>} */ e) => {
       if (ownValue(e.data, 'type') === 'ready') this.onReady?.();
       else link.receive(e.data);
     });
@@ -129,7 +130,7 @@ export class LeaderTransport {
     /** @type {Set<string>} the clients whose lock this leader waits for */
     this.watched = new Set();
     this.closed = false;
-    this.channel.addEventListener('message', (e) => this.carry(e.data));
+    this.channel.addEventListener('message', (/** @type {MessageEvent<unknown>} */ e) => this.carry(e.data));
     locks.request(LEADER_LOCK, () => this.lead()).catch(() => {});
     // A leader already running answers with the holds not yet lifted and
     // the room known.

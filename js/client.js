@@ -256,7 +256,7 @@ export class ModuleState {
       this.pending.add(reject);
       Promise.resolve(call).then(
         (value) => { this.pending.delete(reject); resolve(value); },
-        (err) => {
+        (/** @type {unknown} */ err) => {
           this.pending.delete(reject);
           reject(err instanceof MarkUnreadError ? err
             : new MarkUnreadError('INTERNAL_ERROR', this.redact(`unexpected rejection from the module: ${describe(err)}`), 0, undefined, { cause: err }));

@@ -65,6 +65,7 @@ export async function load(options) {
   let ready = () => {};
   /** @type {(err: unknown) => void} */
   let notReady = () => {};
+  /** @type {Promise<unknown>} what ready gives */
   const readyPromise = new Promise((resolve, reject) => { ready = resolve; notReady = reject; });
   const bridge = bridgeFor(opts, env, auth, module, {
     ready: (api) => ready(api),
@@ -82,16 +83,16 @@ export async function load(options) {
   // from then on every pending and later call rejects instead of hanging.
   module.exited = go.run(instance).then(
     () => module.fail(new Error('the Go program exited')),
-    (cause) => module.fail(cause),
+    (/** @type {unknown} */ cause) => module.fail(cause),
   ).then(notReady);
 
   let timer;
   try {
     const api = await Promise.race([
       readyPromise,
-      new Promise((_, reject) => {
+      /** @type {Promise<never>} */ (new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`markunread: the module did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
-      }),
+      })),
     ]);
     if (!isModuleApi(api)) {
       throw new Error('markunread: the module is not the version this shim expects (ready gave no markUnread/markMany/stats/close/hearProgress)');

@@ -31,7 +31,7 @@ globalThis.addEventListener('connect', (event) => {
   const port = /** @type {MessageEvent} */ (event).ports[0];
   /** @type {string | null} the client this port is, named by its hello */
   let owner = null;
-  port.addEventListener('message', (e) => {
+  port.addEventListener('message', (/** @type {MessageEvent<unknown>} */ e) => {
     if (owner === null) {
       const named = ownValue(e.data, 'owner');
       if (ownValue(e.data, 'type') !== 'hello' || typeof named !== 'string' || named === '') return;
