@@ -173,7 +173,8 @@ chromium:
 # then both by package: builds that keep the name section (no -s, nothing
 # else differs) say which package each function's code belongs to.
 # SIZE_FLAGS='-without time,internal/godebug' adds what those packages'
-# code costs in the module's brotli.
+# code costs in the module's brotli; SIZE_FLAGS='-top 40' lists the
+# module's 40 largest functions of this repository's packages.
 size: build
 	$(WASM_BUILD) -o $(BIN)/floor.wasm ./tools/floor
 	$(BIN)/footprint $(DIST)/markunread.wasm $(BIN)/floor.wasm

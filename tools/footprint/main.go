@@ -12,6 +12,8 @@
 //	                                (go list -deps of both)
 //	  -without P,Q                  also prints what the code of packages P and
 //	                                Q costs in the module's brotli
+//	  -top N                        also prints the module's N largest
+//	                                functions of -module-path's packages
 package main
 
 import (
@@ -30,10 +32,11 @@ func main() {
 	packages := flag.String("packages", "", "print the bytes by package; the import paths, one a line, are in this file")
 	without := flag.String("without", "", "with -packages: the brotli the code of these packages (comma-separated) costs")
 	modulePath := flag.String("module-path", "github.com/markunread/markunread", "with -packages: print this module's packages by directory")
+	top := flag.Int("top", 0, "with -packages: also print the module's N largest functions of -module-path's packages")
 	flag.Parse()
 	var err error
 	if *packages != "" {
-		err = runBreakdown(*packages, *without, *modulePath, flag.Args())
+		err = runBreakdown(*packages, *without, *modulePath, *top, flag.Args())
 	} else {
 		err = run(*write, flag.Args())
 	}
@@ -43,7 +46,7 @@ func main() {
 	}
 }
 
-func runBreakdown(list, without, modulePath string, files []string) error {
+func runBreakdown(list, without, modulePath string, top int, files []string) error {
 	if len(files) != 2 {
 		return fmt.Errorf("want MODULE FLOOR, got %d files", len(files))
 	}
@@ -68,6 +71,9 @@ func runBreakdown(list, without, modulePath string, files []string) error {
 	measureBreakdown(modules[0], modules[1], namer).write(os.Stdout, modulePath)
 	if without != "" {
 		writeMarginal(os.Stdout, modules[0], namer, strings.Split(without, ","))
+	}
+	if top > 0 {
+		writeTop(os.Stdout, modules[0], namer, top, modulePath)
 	}
 	return nil
 }

@@ -158,3 +158,19 @@ func TestParseWasmRejectsWhatIsNotAModule(t *testing.T) {
 		}
 	}
 }
+
+func TestTopListsTheLargestFunctionsOfTheModulesPackagesFirst(t *testing.T) {
+	m, err := parseWasm(testModule(testBodies, testNames))
+	require.NoError(t, err)
+	namer := newPackageNamer([]string{"runtime", "time", "github.com/markunread/markunread/wasm/unread"})
+	var all bytes.Buffer
+	writeTop(&all, m, namer, 2, "")
+	assert.Equal(t, "largest functions of the module (4 functions, 214 raw bytes of code):\n"+
+		"      202  94.4%  github.com_markunread_markunread_wasm_unread.__Client_.answered.func1\n"+
+		"        5   2.3%  memeqbody\n", all.String())
+
+	var ours bytes.Buffer
+	writeTop(&ours, m, namer, 5, "github.com/markunread/markunread")
+	assert.Equal(t, "largest functions of github.com/markunread/markunread (1 functions, 202 raw bytes of code):\n"+
+		"      202 100.0%  github.com_markunread_markunread_wasm_unread.__Client_.answered.func1\n", ours.String())
+}
