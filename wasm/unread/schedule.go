@@ -14,11 +14,13 @@ func (c *Client) dispatch() {
 	for {
 		c.mu.Lock()
 		r, send, wait := c.nextLocked(time.Now())
+		if send {
+			c.sends++
+		}
 		c.mu.Unlock()
 		if send {
-			c.sends.Add(1)
 			go func() {
-				defer c.sends.Done()
+				defer c.sendEnded()
 				c.send(r)
 			}()
 			continue
@@ -38,6 +40,31 @@ func (c *Client) dispatch() {
 			return
 		}
 	}
+}
+
+// waitSends returns when no request is under way.
+func (c *Client) waitSends() {
+	c.mu.Lock()
+	if c.sends == 0 {
+		c.mu.Unlock()
+		return
+	}
+	if c.sendsDone == nil {
+		c.sendsDone = make(chan struct{})
+	}
+	done := c.sendsDone
+	c.mu.Unlock()
+	<-done
+}
+
+// sendEnded counts one request less under way.
+func (c *Client) sendEnded() {
+	c.mu.Lock()
+	if c.sends--; c.sends == 0 && c.sendsDone != nil {
+		close(c.sendsDone)
+		c.sendsDone = nil
+	}
+	c.mu.Unlock()
 }
 
 // nextLocked takes the next request if one may go now (with no commands,
