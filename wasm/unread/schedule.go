@@ -122,11 +122,12 @@ func (c *Client) sweepLocked(now time.Time) (ready int, oldest, earliest time.Ti
 // takeLocked removes the ready calls of up to size dialogs from the lanes,
 // interactive first, oldest first. Calls of one dialog taken together
 // become one command with the lowest message id: marking from 12 covers
-// marking from 15.
+// marking from 15. A request holds at most 50 commands, so a dialog's
+// command is found by a scan of them: cheaper than a map to build for
+// each request, and without a map type's code and data in the module.
 func (c *Client) takeLocked(now time.Time, size int) []*command {
 	merge := c.cfg.BatchSize > 1
 	var cmds []*command
-	byDialog := make(map[DialogID]*command)
 	for i := range c.lanes {
 		ln := &c.lanes[i]
 		rest := ln.calls[:0]
@@ -144,11 +145,13 @@ func (c *Client) takeLocked(now time.Time, size int) []*command {
 				rest = append(rest, k)
 				continue
 			}
-			cmd := byDialog[k.dialog]
-			if cmd == nil || !merge {
+			var cmd *command
+			if merge {
+				cmd = commandOf(cmds, k.dialog)
+			}
+			if cmd == nil {
 				cmd = &command{key: "c" + strconv.Itoa(len(cmds)), dialog: k.dialog, message: k.message}
 				cmds = append(cmds, cmd)
-				byDialog[k.dialog] = cmd
 			}
 			cmd.message = min(cmd.message, k.message)
 			cmd.calls = append(cmd.calls, k)
@@ -160,6 +163,15 @@ func (c *Client) takeLocked(now time.Time, size int) []*command {
 		ln.calls = rest
 	}
 	return cmds
+}
+
+func commandOf(cmds []*command, d DialogID) *command {
+	for _, cmd := range cmds {
+		if cmd.dialog == d {
+			return cmd
+		}
+	}
+	return nil
 }
 
 // requeueLocked puts k, taken into a request, back at the head of its
