@@ -167,7 +167,3 @@ func retryIf(b bool) next {
 	}
 	return final
 }
-
-func newStatusError(code, description string, status int) *Error {
-	return &Error{Code: code, Description: description, Status: status}
-}
