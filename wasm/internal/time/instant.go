@@ -45,7 +45,11 @@ func (t Time) Before(u Time) bool { return t.Compare(u) < 0 }
 func (t Time) After(u Time) bool  { return t.Compare(u) > 0 }
 func (t Time) Equal(u Time) bool  { return t.Compare(u) == 0 }
 
-// Compare is -1, 0 or +1 as t is before, at or after u.
+// Compare is -1, 0 or +1 as t is before, at or after u. It is a call, not
+// inlined into Before, After and Equal at each of the module's forty
+// comparisons: inlined, it weighed 2.2 KB brotli of the module.
+//
+//go:noinline
 func (t Time) Compare(u Time) int {
 	var tc, uc int64
 	switch {
