@@ -13,6 +13,7 @@
 // receiver that is not the real global object.
 
 const pageGlobal = globalThis;
+/** @type {Record<string | symbol, unknown>} */
 const privateNames = Object.create(null);
 const goGlobal = new Proxy(privateNames, {
   get: (own, key) => (key in own ? own[key] : Reflect.get(pageGlobal, key)),
@@ -29,7 +30,7 @@ const goGlobal = new Proxy(privateNames, {
 function viaGoGlobal(name) {
   return new Proxy(Object.create(null), {
     get(_, key) {
-      const target = goGlobal[name];
+      const target = /** @type {Record<string | symbol, unknown>} */ (goGlobal[name]); // what wasm_exec.js defined
       const value = target[key];
       return typeof value === 'function' ? value.bind(target) : value;
     },
