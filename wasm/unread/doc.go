@@ -19,8 +19,9 @@
 //     what it learns from each answer; operating.go: its side of the
 //     operating-time limit; hold.go: other clients' word of that limit;
 //   - share.go: the room other apps on the portal's bucket leave the
-//     client, learned from its answers or heard from the app's other
-//     clients;
+//     client, and the part it keeps free for their lumps, learned from its
+//     answers; room.go: what it tells of that and hears from the app's
+//     other clients;
 //   - plan.go: the portal's plan, recalled, learned from app.info, demoted;
 //   - retry.go: what a call does after a verdict that did not settle it;
 //   - request.go: the request itself (body, send), answer.go: reading it

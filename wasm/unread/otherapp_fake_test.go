@@ -9,10 +9,12 @@ import (
 // it. Steady: request k is due at start + k/perSecond and takes room at the
 // first instant at or after that the bucket has some (a client paced by a
 // limiter that knows the room), never refused. Bursts: burst requests at
-// start + every, 2×every, ..., each refused when there is no room and sent
-// again 1/rate + 1 s later (the official SDK's first wait after
-// QUERY_LIMIT_EXCEEDED), up to 10 times, as the bench's emulator does. It is played into the bucket, in time order, before each of the
-// client's requests, so it needs no timers.
+// start + every, 2×every, ..., each refused when there is no room; a
+// refused one goes again once 1/rate + 1 s has passed (the official SDK's
+// first wait after QUERY_LIMIT_EXCEEDED), at the first instant from then on
+// that the bucket has room, and is not refused twice, as the bench's
+// emulator plays it (devportal.OtherApp). It is played into the bucket, in
+// time order, before each of the client's requests, so it needs no timers.
 type otherApp struct {
 	perSecond float64
 	burst     int
@@ -21,15 +23,9 @@ type otherApp struct {
 	stop      time.Time // zero: never stops
 
 	sent, bursts int
-	retries      []otherRetry
-	requests     int // admitted
+	retries      []time.Time // refused burst requests: when each may go again
+	requests     int         // admitted
 	refused      int
-	gaveUp       int
-}
-
-type otherRetry struct {
-	at       time.Time
-	attempts int
 }
 
 // play takes into p's bucket every request of the other app due by now.
@@ -50,24 +46,37 @@ func (o *otherApp) play(p *fakePortal, now time.Time) {
 				next = burstAt
 			}
 		}
-		if len(o.retries) > 0 && (next.IsZero() || o.retries[0].at.Before(next)) {
-			next = o.retries[0].at
+		var retryAt time.Time
+		if len(o.retries) > 0 {
+			retryAt = p.roomAt(o.retries[0])
+			if next.IsZero() || retryAt.Before(next) {
+				next = retryAt
+			}
 		}
 		if !steadyAt.IsZero() && steadyAt.After(now) && !steadyAt.After(now.Add(time.Microsecond)) {
 			next, steadyAt = now, now // a tie: the other app's request was due first
+		}
+		if !retryAt.IsZero() && retryAt.After(now) && !retryAt.After(now.Add(time.Microsecond)) {
+			next, retryAt = now, now
 		}
 		if next.IsZero() || next.After(now) {
 			return
 		}
 		switch {
-		case len(o.retries) > 0 && next.Equal(o.retries[0].at):
-			r := o.retries[0]
-			o.retries = o.retries[1:]
-			o.attempt(p, r.at, r.attempts)
+		case !retryAt.IsZero() && next.Equal(retryAt):
+			if p.take(retryAt) || p.takeTie(retryAt) {
+				o.retries = o.retries[1:]
+				o.requests++
+			}
 		case o.burst > 0 && next.Equal(burstAt):
 			o.bursts++
 			for range o.burst {
-				o.attempt(p, burstAt, 0)
+				if p.take(burstAt) {
+					o.requests++
+					continue
+				}
+				o.refused++
+				o.retries = append(o.retries, burstAt.Add(time.Duration((1/p.rate+1)*float64(time.Second))))
 			}
 		default:
 			if p.take(steadyAt) || p.takeTie(steadyAt) {
@@ -86,17 +95,4 @@ func (p *fakePortal) takeTie(at time.Time) bool {
 	}
 	p.level = min(p.level+1, p.burst)
 	return true
-}
-
-func (o *otherApp) attempt(p *fakePortal, at time.Time, attempts int) {
-	if p.take(at) {
-		o.requests++
-		return
-	}
-	o.refused++
-	if attempts+1 >= 10 {
-		o.gaveUp++
-		return
-	}
-	o.retries = append(o.retries, otherRetry{at: at.Add(time.Duration((1/p.rate + 1) * float64(time.Second))), attempts: attempts + 1})
 }

@@ -14,7 +14,9 @@ import (
 //     the room the Share says other apps leave the client), less a
 //     headroom: the portal counts arrivals and the client counts
 //     departures, so a request that travels faster than the one before it
-//     shortens the gap the portal sees;
+//     shortens the gap the portal sees; and less the Share's reserve for
+//     the others' lumps (after a 503 the bucket is at its brim, so the
+//     reserve drains before the next request leaves);
 //   - a bound on requests under way;
 //   - slow start: while the bucket's level is unknown (another app may
 //     have spent it), one more request may be under way than half of
@@ -119,9 +121,11 @@ func (p *Pacer) SetPlan(plan Plan, now time.Time) {
 	p.follow(now)
 }
 
-// follow drains the bucket at the room the Share gives at now.
+// follow drains the bucket at the room the Share gives at now, and keeps
+// its reserve for the others' lumps free.
 func (p *Pacer) follow(now time.Time) {
 	p.bucket.SetRate(now, p.share.Room(now))
+	p.bucket.burst = max(1, float64(capacity(p.plan))-p.share.Reserve(now))
 }
 
 // Assumed is the bucket the client now takes as its own: the plan's burst,
@@ -266,6 +270,7 @@ func (p *Pacer) Full(now time.Time) {
 	p.ramping = false // the level is known: full
 	p.follow(now)
 	p.bucket.Fill(now)
+	p.bucket.level = float64(capacity(p.plan)) // at the brim: the reserve drains before the next
 	p.shadow.Fill(now)
 	p.confirmed = false
 }

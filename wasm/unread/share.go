@@ -38,6 +38,16 @@ import "github.com/markunread/markunread/wasm/internal/time"
 // learning. Another client of the app may tell what it learned (Heard):
 // the newer estimate wins.
 //
+// Lumps: others that send in bursts take the bucket's room in lumps, not
+// steadily. A burst that finds the bucket at its brim is refused and comes
+// back as retries that take every instant of room for a while, and the
+// client, paced at the mean, is refused in a row meanwhile. Refusals in a
+// row over a span say the others took at least R per second of it; the
+// client keeps that many requests of the bucket free for them (Reserve),
+// so that their next burst fits instead of coming back, held and faded as
+// a belief of the others is. Kept free early, that room is not lost: the
+// bucket drains at R whatever its level, and the reserve faded is spent.
+//
 // Times are inputs, so tests need no clock. The zero value is not usable;
 // make one with NewShare. A Share is not safe for concurrent use; the
 // Client guards it with its mutex.
@@ -51,6 +61,10 @@ type Share struct {
 	hub         float64       // the shared budget's grants while the client waited on it (Waited)
 	hubUntil    time.Time     // the end of the last wait counted in hub
 	known       []knownLevel
+	runFrom     time.Time // the first and the last of the 503s in a row, while none has passed since
+	runTo       time.Time
+	lump        float64 // what the others took at once while the client was refused in a row (Reserve)
+	lumpAt      time.Time
 	// floor is the least the bucket's level can be since the oldest known
 	// level: that level plus the client's requests, drained at R.
 	floor   float64
@@ -80,6 +94,8 @@ const (
 	shareStep      = 2 * time.Second
 	shareFade      = 0.8
 	minRoomShare   = 0.05
+	maxLumpShare   = 0.25 // the reserve for lumps is at most this share of the burst
+	runHold        = 4 * time.Second
 	// noticeableShare: estimates that differ by less than this share of
 	// the plan's rate are not worth telling (onLog, other clients).
 	noticeableShare = 0.05
@@ -116,8 +132,44 @@ func (s *Share) Room(now time.Time) float64 {
 	return max(s.rate*minRoomShare, s.rate-s.Others(now))
 }
 
+// Reserve is the part of the bucket, in requests, the client keeps free
+// at now for the others' lumps.
+func (s *Share) Reserve(now time.Time) float64 {
+	r := s.lump
+	if quiet := now.Sub(s.lumpAt); r > 0 && quiet >= maxShareQuiet {
+		for steps := 1 + int((quiet-maxShareQuiet)/shareStep); steps > 0 && r >= 1; steps-- {
+			r *= shareFade
+		}
+	}
+	if span := s.runTo.Sub(s.runFrom); span > 0 {
+		// A run under way: what the others took in it so far, bounded by
+		// what the room drains in runHold, so a bucket that others keep
+		// full is still probed.
+		r = max(r, min(s.rate*span.Seconds(), s.Room(now)*runHold.Seconds()))
+	}
+	if r < 1 {
+		return 0
+	}
+	return r
+}
+
+// endRun takes the 503s in a row that a pass at at ended: from the first
+// to the last of them the bucket was full and the client passed nothing,
+// so the others took the whole drain, a lump beyond what the reserve kept
+// for them; the reserve grows by it.
+func (s *Share) endRun(at time.Time) {
+	if span := s.runTo.Sub(s.runFrom); span > 0 {
+		s.lump = min(s.Reserve(at)+s.rate*span.Seconds()+1, s.burst*maxLumpShare)
+		s.lumpAt = at
+	}
+	s.runFrom, s.runTo = time.Time{}, time.Time{}
+}
+
 // Passed counts a request that the bucket let through at at.
 func (s *Share) Passed(at time.Time) {
+	if !s.runFrom.IsZero() && at.After(s.runTo) {
+		s.endRun(at)
+	}
 	s.drainFloor(at)
 	s.passed++
 	s.floor++
@@ -154,6 +206,10 @@ func (s *Share) Refused(at time.Time) bool {
 	if s.others > 0 {
 		s.learnedAt = at // a 503 with others believed renews the belief
 	}
+	if s.runFrom.IsZero() {
+		s.runFrom = at
+	}
+	s.runTo = later(s.runTo, at)
 	s.refused++
 	s.know(knownLevel{at: at, level: level, doubt: 0.5})
 	return s.others != before
@@ -243,53 +299,5 @@ func (s *Share) drainFloor(at time.Time) {
 	s.floorAt = at
 	if s.floor <= 0 {
 		s.floor, s.known = 0, s.known[:0]
-	}
-}
-
-// logShare tells onLog what the client now believes of the others (how:
-// empty when it learned it itself, or who told it).
-func (c *Client) logShare(n shareNews, how string) {
-	text := "no sign of other apps on the portal's bucket"
-	if n.others > 0 {
-		text = "other apps spend about " + formatNumber(roundTo(n.others, 100)) + " requests per second of the portal's bucket"
-	}
-	if how != "" {
-		text += " (" + how + ")"
-	}
-	c.log(LogEvent{Kind: LogShare, Code: CodeQueryLimit, Text: text + ": this client assumes " + formatNumber(roundTo(n.room, 100)) + " per second"})
-}
-
-func roundTo(f float64, per float64) float64 { return float64(int64(f*per+0.5)) / per }
-
-// roomHeard is another client's word of the others, heard before the
-// client knew its portal.
-type roomHeard struct {
-	portal string
-	others float64
-	at     time.Time
-}
-
-// HeardRoom hears, through the SharedBudget, what another client of the
-// app learned: the portal's other apps spend others requests per second,
-// learned at at. This client paces by it when it is newer than its own.
-func (c *Client) HeardRoom(portal string, others float64, at time.Time) {
-	c.mu.Lock()
-	defer c.poke()
-	defer c.mu.Unlock()
-	if c.base == "" {
-		if c.heard == nil || at.After(c.heard.at) {
-			c.heard = &roomHeard{portal, others, at}
-		}
-		return
-	}
-	c.heardRoomLocked(portal, others, at)
-}
-
-func (c *Client) heardRoomLocked(portal string, others float64, at time.Time) {
-	if portal != c.base {
-		return
-	}
-	if n, ok := c.pacer.HeardShare(time.Now(), others, at); ok {
-		c.logShare(n, "heard from another client of the app")
 	}
 }

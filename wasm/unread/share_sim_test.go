@@ -98,7 +98,7 @@ func TestAnotherAppInBurstsOnTheBucketCostsFew503s(t *testing.T) {
 		burst int
 		every time.Duration
 		n     int
-	}{{10, 10 * time.Second, 4000}, {5, 5 * time.Second, 6000}, {20, 20 * time.Second, 6000}} {
+	}{{10, 10 * time.Second, 4000}, {10, 10 * time.Second, 6000}, {5, 5 * time.Second, 6000}, {20, 20 * time.Second, 6000}} {
 		t.Run(strconv.Itoa(tc.burst)+"/"+tc.every.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := sharedPortal(&otherApp{burst: tc.burst, every: tc.every})

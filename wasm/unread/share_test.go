@@ -59,6 +59,50 @@ func TestShareKeepsSomeRoomToLearnFrom(t *testing.T) {
 	assert.InDelta(t, 2*minRoomShare, s.Room(at(2*time.Second)), 1e-9)
 }
 
+// Refused three times in a row over 3 s with nothing passed: the others
+// took the whole drain meanwhile, 6 requests, and the one they took as
+// the run began; the client keeps 7 free for their next lump, held as long
+// as a belief, then faded.
+func TestShareKeepsRoomFreeForTheOthersLumps(t *testing.T) {
+	s := NewShare(StandardPlan)
+	for _, d := range []time.Duration{0, time.Second, 3 * time.Second} {
+		s.Refused(at(d))
+	}
+	s.Passed(at(4 * time.Second))
+	assert.InDelta(t, 7, s.Reserve(at(4*time.Second)), 1e-9)
+	assert.InDelta(t, 7, s.Reserve(at(4*time.Second+maxShareQuiet-time.Millisecond)), 1e-9, "held")
+	assert.InDelta(t, 7*shareFade, s.Reserve(at(4*time.Second+maxShareQuiet)), 1e-9, "then faded")
+	assert.Zero(t, s.Reserve(at(4*time.Second+2*maxShareQuiet)), "the others stopped bursting")
+
+	// A run met again beyond the reserve: the lumps are larger than it.
+	s.Refused(at(10 * time.Second))
+	s.Refused(at(11 * time.Second))
+	s.Passed(at(12 * time.Second))
+	assert.InDelta(t, 7+2+1, s.Reserve(at(12*time.Second)), 1e-9)
+	s.Refused(at(20 * time.Second))
+	s.Refused(at(25 * time.Second))
+	s.Passed(at(26 * time.Second))
+	assert.InDelta(t, float64(StandardPlan.Burst)*maxLumpShare, s.Reserve(at(26*time.Second)), 1e-9, "at most a quarter of the burst")
+}
+
+// A single 503 after passes is the steady others met: no lump. While a
+// run is under way the reserve grows with it, at most what the room
+// drains in runHold, so a bucket others keep full is still probed.
+func TestShareReservesNothingForASingle503AndBoundsARunUnderWay(t *testing.T) {
+	s := NewShare(StandardPlan)
+	s.Refused(t0)
+	s.Passed(at(time.Second))
+	assert.Zero(t, s.Reserve(at(time.Second)))
+
+	s = NewShare(StandardPlan)
+	s.Refused(t0)
+	s.Refused(at(500 * time.Millisecond))
+	assert.InDelta(t, 1, s.Reserve(at(500*time.Millisecond)), 1e-9, "the drain of the half second the run has lasted")
+	s.Refused(at(2 * time.Second))
+	require.InDelta(t, StandardPlan.Rate*minRoomShare, s.Room(at(2*time.Second)), 1e-9, "others keep the bucket full")
+	assert.Zero(t, s.Reserve(at(2*time.Second)), "the least room is probed at its own pace")
+}
+
 func TestShareForgetsALevelOnceTheBucketMayHaveRunEmpty(t *testing.T) {
 	s := NewShare(StandardPlan)
 	s.Refused(t0)
