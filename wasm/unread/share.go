@@ -25,9 +25,10 @@ import "github.com/markunread/markunread/wasm/internal/time"
 // roughly when the client's first burst passed whole (Reference). The
 // estimate spans from the known level whose doubt weighs least over its
 // span, so its error, about a request over the span, shrinks as the
-// contention lasts. A known level is forgotten once the bucket may have
-// run empty since: the client's own requests alone, drained at R, would
-// have left it empty.
+// contention lasts; it is never below the belief the 503 met, since the
+// client met the brim pacing by it. A known level is forgotten once the
+// bucket may have run empty since: the client's own requests alone,
+// drained at R, would have left it empty.
 //
 // Probing upward: a belief that no 503 has renewed for as long as the span
 // it was learned over (at least shareQuiet, at most maxShareQuiet) fades,
@@ -200,7 +201,10 @@ func (s *Share) Refused(at time.Time) bool {
 		span := at.Sub(k.at)
 		n := s.appPassed(k)
 		o := (level - k.level + s.rate*span.Seconds() - n + shareMargin) / span.Seconds()
-		s.others = min(max(o, 0), s.rate*(1-minRoomShare))
+		// The client met the brim pacing by what it believed: the others
+		// spend no less than that (counts of the app's other clients' requests
+		// can run high, Waited).
+		s.others = min(max(o, s.Others(at)), s.rate*(1-minRoomShare))
 		s.quiet = min(max(shareQuiet, span), maxShareQuiet)
 	}
 	if s.others > 0 {

@@ -103,6 +103,19 @@ func TestShareReservesNothingForASingle503AndBoundsARunUnderWay(t *testing.T) {
 	assert.Zero(t, s.Reserve(at(2*time.Second)), "the least room is probed at its own pace")
 }
 
+// A 503 says the client met the brim pacing by what it believed, so it
+// never lowers the belief, even when the app's other clients' requests,
+// counted from the shared budget's grants, say the others took less.
+func TestShareA503NeverLowersTheBelief(t *testing.T) {
+	s := NewShare(StandardPlan)
+	s.Refused(t0)
+	require.True(t, s.Heard(1.2, at(5*time.Second)))
+	s.Waited(hubWait{from: at(time.Second), to: at(10 * time.Second), rate: 2}) // 18 granted
+	believed := s.Others(at(10 * time.Second))
+	s.Refused(at(10 * time.Second)) // from the counts alone: (20 − 18 + 0.75) / 10
+	assert.InDelta(t, believed, s.Others(at(10*time.Second)), 1e-9)
+}
+
 func TestShareForgetsALevelOnceTheBucketMayHaveRunEmpty(t *testing.T) {
 	s := NewShare(StandardPlan)
 	s.Refused(t0)
