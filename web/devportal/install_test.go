@@ -50,17 +50,24 @@ func TestTheOAuthServerRefreshesWithTheAppsClientIDAndSecret(t *testing.T) {
 	assert.Equal(t, "invalid_client", decode(t, w)["error"])
 }
 
-func TestInstallAndUninstallSendTheEventsToTheAppsHandler(t *testing.T) {
-	got := make(chan url.Values, 2)
+// portalWithEventHandler serves a portal whose app's event handler hands
+// each event it receives, as its form, to got.
+func portalWithEventHandler(t *testing.T) (got chan url.Values, p *Portal, srv *httptest.Server) {
+	got = make(chan url.Values, 2)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		v, _ := url.ParseQuery(string(b))
 		got <- v
 	}))
-	defer app.Close()
-	p := New(Config{EventHandler: app.URL + "/events"})
-	srv := httptest.NewServer(p.Handler())
-	defer srv.Close()
+	t.Cleanup(app.Close)
+	p = New(Config{EventHandler: app.URL + "/events"})
+	srv = httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+	return got, p, srv
+}
+
+func TestInstallAndUninstallSendTheEventsToTheAppsHandler(t *testing.T) {
+	got, p, srv := portalWithEventHandler(t)
 	res, err := http.Post(srv.URL+"/devportal/install", "application/x-www-form-urlencoded", strings.NewReader("user=3"))
 	require.NoError(t, err)
 	res.Body.Close()
@@ -87,16 +94,7 @@ func TestInstallAndUninstallSendTheEventsToTheAppsHandler(t *testing.T) {
 }
 
 func TestUpdateSendsANewApplicationTokenAndTheVersionsToTheAppsHandler(t *testing.T) {
-	got := make(chan url.Values, 2)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		v, _ := url.ParseQuery(string(b))
-		got <- v
-	}))
-	defer app.Close()
-	p := New(Config{EventHandler: app.URL + "/events"})
-	srv := httptest.NewServer(p.Handler())
-	defer srv.Close()
+	got, p, srv := portalWithEventHandler(t)
 	post := func(path string) int {
 		res, err := http.Post(srv.URL+path, "application/x-www-form-urlencoded", strings.NewReader("user=5"))
 		require.NoError(t, err)
