@@ -23,9 +23,10 @@ import (
 //     those that passed (the ramp): first in rounds, each once the one
 //     before has ended (1 alone, then 2, 3, 4), so a bucket found near its
 //     brim costs a 503 or two, not a burst of them; then in a sliding
-//     window. The ramp ends at a 503 (the bucket is full) or when a whole
-//     burst has passed; without answers, one more request goes every
-//     SlowStartWait;
+//     window of at most rampWindow, so a bucket found mid-way costs at
+//     most that many. The ramp ends at a 503 (the bucket is full) or when
+//     a whole burst has passed; without answers, one more request goes
+//     every SlowStartWait;
 //   - gathering: calls that arrive while a part-filled request is under way
 //     wait for it to end, at most Linger after the oldest arrived, and then
 //     leave together, so page code that calls markUnread in a loop costs a
@@ -85,6 +86,13 @@ const (
 	// more under way for every two that passed.
 	rampRounds = 10
 
+	// rampWindow bounds the sliding window while the level is still
+	// unknown: a round sent blind costs all of it when the room before it
+	// was just used up, so a bucket found mid-way costs at most this many
+	// 503s. It is Chromium's connections per host without HTTP/2, so the
+	// browser against such a portal loses no round trip by it.
+	rampWindow = 6
+
 	// headroomTime is the spread in travel time the bucket's headroom
 	// allows for; the client keeps that many seconds of drain unspent.
 	headroomTime = 250 * time.Millisecond
@@ -141,7 +149,7 @@ func (p *Pacer) rampWait(now time.Time) time.Duration {
 	if !p.ramping {
 		return 0
 	}
-	window := 1 + (p.passed+1)/2
+	window := min(rampWindow, 1+(p.passed+1)/2)
 	switch {
 	case p.passed >= rampRounds && p.inFlight < window:
 		return 0
