@@ -19,14 +19,13 @@ import (
 //     reserve drains before the next request leaves);
 //   - a bound on requests under way;
 //   - slow start: while the bucket's level is unknown (another app may
-//     have spent it), one more request may be under way than half of
-//     those that passed (the ramp): first in rounds, each once the one
-//     before has ended (1 alone, then 2, 3, 4), so a bucket found near its
-//     brim costs a 503 or two, not a burst of them; then in a sliding
-//     window of at most rampWindow, so a bucket found mid-way costs at
-//     most that many. The ramp ends at a 503 (the bucket is full) or when
-//     a whole burst has passed; without answers, one more request goes
-//     every SlowStartWait;
+//     have spent it), what may be under way grows with the requests that
+//     passed (the ramp): in rounds, each once the one before has ended (2,
+//     then 4), so a bucket found near its brim costs a 503 or two, not a
+//     burst of them; then in a sliding window of rampWindow, so a bucket
+//     found mid-way costs at most that many. The ramp ends at a 503 (the
+//     bucket is full) or when a whole burst has passed; without answers,
+//     one more request goes every SlowStartWait;
 //   - gathering: calls that arrive while a part-filled request is under way
 //     wait for it to end, at most Linger after the oldest arrived, and then
 //     leave together, so page code that calls markUnread in a loop costs a
@@ -58,6 +57,7 @@ type Pacer struct {
 	ramping   bool      // the bucket's level is still unknown
 	passed    int       // requests that passed while ramping
 	roundLeft int       // requests the ramp's round under way may still send
+	sliding   bool      // the ramp's window is at rampWindow and slides
 	rampAt    time.Time // the ramp's latest request that went beyond its round, or answer
 
 	shadow     *Bucket // the standard plan's bucket, counting the same requests
@@ -77,20 +77,13 @@ const (
 	// alone: a portal that answers slowly must not stall the client.
 	SlowStartWait = 2 * time.Second
 
-	// rampRounds: the ramp goes in rounds, each once the one before has
-	// ended, until this many requests have passed, the bucket's brim for
-	// a level found near it (46 to 50 of 50 costs at most 2 × 503 this
-	// way); beyond it, waiting for each round's slowest answer would cost
-	// round trips (in Chromium a round larger than its 6 connections to
-	// a portal without HTTP/2 waits in line), so the window slides: one
-	// more under way for every two that passed.
-	rampRounds = 10
-
-	// rampWindow bounds the sliding window while the level is still
-	// unknown: a round sent blind costs all of it when the room before it
-	// was just used up, so a bucket found mid-way costs at most this many
-	// 503s. It is Chromium's connections per host without HTTP/2, so the
-	// browser against such a portal loses no round trip by it.
+	// rampWindow bounds what the ramp lets be under way while the level is
+	// still unknown: a round sent blind costs all of it when the room
+	// before it was just used up. The rounds before it (2, then 4) keep a
+	// bucket found at 46 or 49 of 50 (and a full one) to 2 × 503, and are
+	// the fewest that do: 500 marks (10 requests) take 3 round trips, and
+	// 2,000 on Chromium's 6 connections to a portal without HTTP/2 take 8,
+	// as with no ramp at all (one alone, then everything).
 	rampWindow = 6
 
 	// headroomTime is the spread in travel time the bucket's headroom
@@ -143,18 +136,21 @@ func (p *Pacer) Assumed(now time.Time) Plan {
 }
 
 // rampWait says how long the ramp holds the next request back at now (0:
-// it may go). Until rampRounds have passed, a round starts when nothing is
-// under way; after that the window slides.
+// it may go). While the window grows, a round starts when nothing is under
+// way; once it is rampWindow, the window slides.
 func (p *Pacer) rampWait(now time.Time) time.Duration {
 	if !p.ramping {
 		return 0
 	}
-	window := min(rampWindow, 1+(p.passed+1)/2)
 	switch {
-	case p.passed >= rampRounds && p.inFlight < window:
+	case p.sliding && p.inFlight < rampWindow:
 		return 0
-	case p.passed < rampRounds && p.inFlight == 0:
+	case !p.sliding && p.inFlight == 0:
+		// A new round; one under way waits for all of its answers, a 503
+		// among them ends the ramp before anything else goes blind.
+		window := min(rampWindow, 2+p.passed)
 		p.roundLeft = max(p.roundLeft, window)
+		p.sliding = window == rampWindow
 	}
 	if p.roundLeft > 0 {
 		return 0
@@ -266,7 +262,7 @@ func (p *Pacer) Ended(n int, answered bool) {
 	if answered {
 		p.known = true
 	} else if !p.known {
-		p.rampAt = time.Time{} // the next request goes alone again
+		p.rampAt = time.Time{} // nothing learned: the next goes at once, as the first did
 	}
 }
 

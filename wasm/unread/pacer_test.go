@@ -23,22 +23,27 @@ func knownPacer() *Pacer {
 	return p
 }
 
-func TestPacerLetsOneRequestGoAloneUntilThePortalAnswers(t *testing.T) {
+func TestPacerLetsTheFirstRoundOfTwoGoAndWaitsForItsAnswer(t *testing.T) {
 	p := NewPacer(StandardPlan, 16, 50, 100*time.Millisecond)
-	size, wait, why := p.Next(t0, 500, t0)
-	require.Equal(t, 50, size)
-	assert.Zero(t, wait)
-	assert.Equal(t, NotWaiting, why)
-	p.Sent(t0, 50)
+	for range 2 {
+		size, wait, why := p.Next(t0, 500, t0)
+		require.Equal(t, 50, size)
+		assert.Zero(t, wait)
+		assert.Equal(t, NotWaiting, why)
+		p.Sent(t0, 50)
+	}
 
-	size, wait, why = p.Next(at(10*time.Millisecond), 450, t0)
-	assert.Zero(t, size, "the rest wait for the first answer")
+	size, wait, why := p.Next(at(10*time.Millisecond), 400, t0)
+	assert.Zero(t, size, "the rest wait for the first round's answers")
 	assert.Equal(t, WaitProbe, why)
 	assert.Equal(t, SlowStartWait-10*time.Millisecond, wait)
 
 	p.Ended(50, true)
-	size, _, _ = p.Next(at(20*time.Millisecond), 450, t0)
-	assert.Equal(t, 50, size, "after the answer, requests go as the bucket allows")
+	size, _, _ = p.Next(at(20*time.Millisecond), 400, t0)
+	assert.Zero(t, size, "a round waits for all of itself")
+	p.Ended(50, true)
+	size, _, _ = p.Next(at(20*time.Millisecond), 400, t0)
+	assert.Equal(t, 50, size, "after the round's answers, the next round goes")
 }
 
 func TestPacerStopsWaitingForASlowFirstAnswer(t *testing.T) {
@@ -252,7 +257,7 @@ func sendWhileAllowed(p *Pacer, now time.Time) int {
 func TestPacerRampsUpInRoundsWhileTheBucketsLevelIsUnknown(t *testing.T) {
 	p := NewPacer(StandardPlan, 50, 50, 100*time.Millisecond)
 	now := t0
-	for _, round := range []int{1, 2, 3, 4} {
+	for _, round := range []int{2, 4} {
 		require.Equal(t, round, sendWhileAllowed(p, now), "a round waits for the one before")
 		now = now.Add(20 * time.Millisecond)
 		_, _, why := p.Next(now, 5000, t0)
@@ -261,11 +266,11 @@ func TestPacerRampsUpInRoundsWhileTheBucketsLevelIsUnknown(t *testing.T) {
 			p.Answered(now, reply{sent: now.Add(-20 * time.Millisecond), commands: 50, reached: true, verdicts: []verdict{{}}})
 		}
 	}
-	// 10 passed: the window slides, one more under way than half of them.
+	// 6 passed: the window is at its bound, 6, and slides.
 	assert.Equal(t, 6, sendWhileAllowed(p, now))
 	// Each answer frees its slot; the window grows no further while the
 	// level is unknown, so a bucket found mid-way costs at most 6 × 503.
-	for passed := 11; passed <= 20; passed++ {
+	for passed := 7; passed <= 20; passed++ {
 		p.Answered(now, reply{commands: 50, reached: true, verdicts: []verdict{{}}})
 		assert.Equal(t, 1, sendWhileAllowed(p, now), "%d passed: still 6 under way", passed)
 	}

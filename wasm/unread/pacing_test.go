@@ -44,10 +44,10 @@ func TestAFullPortalBucketFillsOursAndSendingGoesAtTheDrainRate(t *testing.T) {
 		}
 		s := c.Stats()
 		assert.Equal(t, 20, s.Succeeded)
-		// The first request went alone and met the full bucket; after its
-		// answer the client drains at the portal's pace: 20 requests at 2/s.
-		assert.Equal(t, 1, s.Status503)
-		assert.Equal(t, 1, s.Retries)
+		// The first round (two requests) met the full bucket; after its
+		// answers the client drains at the portal's pace: 20 requests at 2/s.
+		assert.Equal(t, 2, s.Status503)
+		assert.Equal(t, 2, s.Retries)
 		assert.InDelta(t, 10, time.Since(start).Seconds(), 0.6)
 	})
 }
@@ -70,7 +70,7 @@ func TestAPortalThatStaysFullEndsTheCallAtItsTimeout(t *testing.T) {
 	})
 }
 
-func TestAFullBucketAtStartCostsOne503(t *testing.T) {
+func TestAFullBucketAtStartCostsTheFirstRoundsTwo503s(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newFakePortal()
 		p.level, p.at = 50, time.Now() // another app spent the portal's bucket
@@ -80,7 +80,7 @@ func TestAFullBucketAtStartCostsOne503(t *testing.T) {
 			require.Nil(t, err)
 		}
 		s := c.Stats()
-		assert.Equal(t, 1, s.Status503, "the first request went alone and met the full bucket; the rest followed at the drain rate")
+		assert.Equal(t, 2, s.Status503, "the first round of two met the full bucket; the rest followed at the drain rate")
 		assert.Len(t, p.unread, 500)
 		// 11 requests at 2 per second after the first answer.
 		assert.InDelta(t, 5.5, time.Since(start).Seconds(), 0.6)

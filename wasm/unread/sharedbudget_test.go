@@ -24,7 +24,7 @@ func TestTheSharedBudgetIsAskedForEveryRequestAndToldOf503s(t *testing.T) {
 			require.Nil(t, err)
 		}
 		assert.Equal(t, c.Stats().Requests, shared.reserved)
-		assert.Equal(t, 1, shared.full)
+		assert.Equal(t, 2, shared.full, "each of the first round's two 503s")
 		assert.Equal(t, StandardPlan, shared.plan)
 	})
 }
