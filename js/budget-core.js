@@ -18,16 +18,19 @@
 //                  {type: 'limits', portal, limits}  a learned plan, for everyone
 //                  {type: 'hold', portal, method, until}  the portal answered
 //                    OPERATION_TIME_LIMIT: method is blocked until until (epoch ms)
-//                  {type: 'room', portal, others, at}  the client learned that the
-//                    portal's other apps spend others requests/s (0: nobody), at
-//                    (epoch ms)
+//                  {type: 'room', portal, others, at, hold?}  the client learned that
+//                    the portal's other apps spend others requests/s (0: nobody), at
+//                    (epoch ms); the belief holds hold ms before it fades (0 or
+//                    absent: the hearer's own measure)
 //                  {type: 'bye'}
 //                  Any of them with locked: true says that the client holds its
 //                  Web Lock "markunread-budget-client:<owner>" while it lives.
 //   hub -> client  {type: 'ready'}
-//                  {type: 'grants', ids}  one pump's grants to this client
+//                  {type: 'grants', ids, counts}  one pump's grants to this client,
+//                    each with its portal's {granted, refused} before it (the
+//                    ledger's Count)
 //                  {type: 'held', portal, method, until}  another client's hold
-//                  {type: 'known', portal, others, at}  another client's room
+//                  {type: 'known', portal, others, at, hold}  another client's room
 // The owner is who sent it: a port knows its client, a leader's channel
 // message names it (budget-transports.js).
 import { BudgetLedger } from './budget-ledger.js';
@@ -35,7 +38,7 @@ import { ownValue } from './own.js';
 
 /** @typedef {import('./budget-ledger.js').Limits} Limits */
 /** @typedef {{portal: string, method: string, until: number}} Hold */
-/** @typedef {{portal: string, others: number, at: number}} Room */
+/** @typedef {{portal: string, others: number, at: number, hold: number}} Room */
 
 /**
  * Checks {perSecond, burst} by own properties only and returns a fresh plain
@@ -63,13 +66,31 @@ export function parseHold(msg) {
   return { portal, method, until };
 }
 
-/** A room message's fields, checked (both numbers finite and >= 0), or null. @param {unknown} msg @returns {Room | null} */
+/**
+ * A room message's fields, checked (numbers finite and >= 0; hold may be
+ * absent, which is 0), or null.
+ * @param {unknown} msg @returns {Room | null}
+ */
 export function parseRoom(msg) {
   const portal = ownValue(msg, 'portal');
   const others = ownValue(msg, 'others');
   const at = ownValue(msg, 'at');
-  if (typeof portal !== 'string' || !isTimeOrRate(others) || !isTimeOrRate(at)) return null;
-  return { portal, others, at };
+  const hold = ownValue(msg, 'hold') ?? 0;
+  if (typeof portal !== 'string' || !isTimeOrRate(others) || !isTimeOrRate(at) || !isTimeOrRate(hold)) return null;
+  return { portal, others, at, hold };
+}
+
+/**
+ * A grant's count, checked (whole numbers, refused no more than granted),
+ * or undefined.
+ * @param {unknown} c @returns {import('./budget-ledger.js').Count | undefined}
+ */
+export function parseCount(c) {
+  const granted = ownValue(c, 'granted');
+  const refused = ownValue(c, 'refused');
+  if (!Number.isSafeInteger(granted) || !Number.isSafeInteger(refused)) return undefined;
+  const g = /** @type {number} */ (granted), r = /** @type {number} */ (refused);
+  return r >= 0 && r <= g ? { granted: g, refused: r } : undefined;
 }
 
 /**
@@ -297,7 +318,7 @@ export class BudgetHub {
     const now = this.now();
     for (const s of heard.states) this.ledger.adopt(s.portal, s, now);
     for (const h of heard.holds) this.holds.note({ portal: h.portal, method: h.method, until: h.until });
-    for (const r of heard.rooms) this.rooms.note({ portal: r.portal, others: r.others, at: r.at });
+    for (const r of heard.rooms) this.rooms.note({ portal: r.portal, others: r.others, at: r.at, hold: r.hold });
   }
 
   /** The bucket's state of portal now, for a leader to announce. @param {string} portal */
@@ -310,16 +331,19 @@ export class BudgetHub {
     const now = this.now();
     const { granted, nextMs } = this.ledger.grant(now);
     if (granted.length > 0) {
-      /** @type {Map<string, number[]>} */
+      /** @type {Map<string, {ids: number[], counts: import('./budget-ledger.js').Count[]}>} */
       const byOwner = new Map();
       for (const g of granted) {
-        const ids = byOwner.get(g.owner);
-        if (ids === undefined) byOwner.set(g.owner, [g.id]);
-        else ids.push(g.id);
+        const mine = byOwner.get(g.owner);
+        if (mine === undefined) byOwner.set(g.owner, { ids: [g.id], counts: [g.count] });
+        else {
+          mine.ids.push(g.id);
+          mine.counts.push(g.count);
+        }
       }
-      for (const [owner, ids] of byOwner) {
+      for (const [owner, { ids, counts }] of byOwner) {
         try {
-          this.out.send(owner, { type: 'grants', ids });
+          this.out.send(owner, { type: 'grants', ids, counts });
         } catch {
           // An owner that cannot be reached has spent its grant.
         }

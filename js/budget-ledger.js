@@ -4,6 +4,13 @@
 // instants. BudgetHub (budget-core.js) runs it with a clock and a timer.
 
 /** @typedef {{perSecond: number, burst: number}} Limits */
+/**
+ * The app's requests to a portal when one was granted: granted before it,
+ * refused the 503s told so far (full). Both only grow while the ledger
+ * lives, and every client's estimate of the portal's other apps counts the
+ * app's requests from them (the Go core's unread.AppCount).
+ * @typedef {{granted: number, refused: number}} Count
+ */
 
 /**
  * The share of a second of drain the bucket keeps free, as the Go core does:
@@ -103,7 +110,7 @@ export class LeakyBucket {
  */
 export class BudgetLedger {
   constructor() {
-    /** @type {Map<string, {bucket: LeakyBucket, line: Array<{owner: string, id: number}>}>} */
+    /** @type {Map<string, {bucket: LeakyBucket, line: Array<{owner: string, id: number}>, count: Count}>} */
     this.portals = new Map();
   }
 
@@ -117,7 +124,7 @@ export class BudgetLedger {
   open(portal, limits, now) {
     let p = this.portals.get(portal);
     if (p === undefined) {
-      p = { bucket: new LeakyBucket(limits, now), line: [] };
+      p = { bucket: new LeakyBucket(limits, now), line: [], count: { granted: 0, refused: 0 } };
       this.portals.set(portal, p);
     }
     return p;
@@ -135,7 +142,9 @@ export class BudgetLedger {
 
   /** The portal answered QUERY_LIMIT_EXCEEDED. @param {string} portal @param {Limits} limits @param {number} now */
   full(portal, limits, now) {
-    this.open(portal, limits, now).bucket.fill(now);
+    const p = this.open(portal, limits, now);
+    p.count.refused++;
+    p.bucket.fill(now);
   }
 
   /** A learned plan for portal. @param {string} portal @param {Limits} limits @param {number} now */
@@ -161,13 +170,14 @@ export class BudgetLedger {
 
   /**
    * Grants, in line order, every reservation that fits at now, counting each
-   * in its portal's bucket. Returns them and the milliseconds until the next
-   * one fits (Infinity when nothing waits).
+   * in its portal's bucket. Returns them, each with its portal's count before
+   * it, and the milliseconds until the next one fits (Infinity when nothing
+   * waits).
    * @param {number} now
-   * @returns {{granted: Array<{portal: string, owner: string, id: number}>, nextMs: number}}
+   * @returns {{granted: Array<{portal: string, owner: string, id: number, count: Count}>, nextMs: number}}
    */
   grant(now) {
-    /** @type {Array<{portal: string, owner: string, id: number}>} */
+    /** @type {Array<{portal: string, owner: string, id: number, count: Count}>} */
     const granted = [];
     let nextMs = Infinity;
     for (const [portal, p] of this.portals) {
@@ -179,7 +189,8 @@ export class BudgetLedger {
         }
         const r = /** @type {{owner: string, id: number}} */ (p.line.shift());
         p.bucket.add(now);
-        granted.push({ portal, owner: r.owner, id: r.id });
+        granted.push({ portal, owner: r.owner, id: r.id, count: { ...p.count } });
+        p.count.granted++;
       }
     }
     return { granted, nextMs };

@@ -3,13 +3,14 @@
 // through it; it keeps what is waiting, so that a change of transport (the
 // worker failed to start, a leader went) resends it and nothing is lost.
 // What the hub tells a client arrives here, in Link.receive, checked once.
-import { HoldBook, RoomBook, parseHold, parseRoom } from './budget-core.js';
+import { HoldBook, RoomBook, parseCount, parseHold, parseRoom } from './budget-core.js';
 import { ownValue } from './own.js';
 import { LeaderTransport, PageTransport, WorkerTransport } from './budget-transports.js';
 
 const CLIENT_LOCK_PREFIX = 'markunread-budget-client:';
 
 /** @typedef {import('./budget-ledger.js').Limits} Limits */
+/** @typedef {import('./budget-ledger.js').Count} Count */
 /** @typedef {'shared-worker' | 'leader' | 'page'} BudgetVia */
 /** @typedef {{send(message: Record<string, unknown>): void, close?(): void}} Transport */
 /**
@@ -24,7 +25,7 @@ export class Link {
   constructor(prefer) {
     this.owner = newOwner();
     this.nextId = 1;
-    /** @type {Map<number, {portal: string, limits: Limits, resolve: () => void, reject: (e: unknown) => void}>} */
+    /** @type {Map<number, {portal: string, limits: Limits, resolve: (count: Count | undefined) => void, reject: (e: unknown) => void}>} */
     this.waiting = new Map();
     /** @type {BudgetVia} */
     this.via = 'page';
@@ -35,11 +36,11 @@ export class Link {
     this.lockRelease = null;
     /** @type {Set<Watcher<(method: string, until: number) => void>>} */
     this.holdWatchers = new Set();
-    /** @type {Set<Watcher<(others: number, at: number) => void>>} */
+    /** @type {Set<Watcher<(others: number, at: number, hold: number) => void>>} */
     this.roomWatchers = new Set();
     /** @type {HoldBook<{portal: string, method: string, until: number, from: object | null}>} the holds heard */
     this.holds = new HoldBook();
-    /** @type {RoomBook<{portal: string, others: number, at: number, from: object | null}>} the latest room per portal */
+    /** @type {RoomBook<{portal: string, others: number, at: number, hold: number, from: object | null}>} the latest room per portal */
     this.rooms = new RoomBook();
     this.ready = this.start(prefer);
   }
@@ -100,13 +101,14 @@ export class Link {
   }
 
   /**
-   * A reservation: its id, and a promise that resolves on its grant.
+   * A reservation: its id, and a promise that resolves on its grant, with
+   * the portal's count before it (undefined from a hub that does not count).
    * @param {string} portal @param {Limits} limits
-   * @returns {{id: number, promise: Promise<void>}}
+   * @returns {{id: number, promise: Promise<Count | undefined>}}
    */
   reserve(portal, limits) {
     const id = this.nextId++;
-    /** @type {Promise<void>} */
+    /** @type {Promise<Count | undefined>} */
     const promise = new Promise((resolve, reject) => {
       this.waiting.set(id, { portal, limits, resolve, reject });
     });
@@ -123,8 +125,11 @@ export class Link {
     switch (ownValue(message, 'type')) {
       case 'grants': {
         const ids = ownValue(message, 'ids');
+        const counts = ownValue(message, 'counts');
         if (!Array.isArray(ids)) return;
-        for (const id of ids) if (Number.isSafeInteger(id)) this.granted(id);
+        for (let i = 0; i < ids.length; i++) {
+          if (Number.isSafeInteger(ids[i])) this.granted(ids[i], Array.isArray(counts) ? parseCount(counts[i]) : undefined);
+        }
         return;
       }
       case 'held': {
@@ -134,7 +139,7 @@ export class Link {
       }
       case 'known': {
         const r = parseRoom(message);
-        if (r !== null) this.known(r.portal, r.others, r.at, null);
+        if (r !== null) this.known(r.portal, r.others, r.at, r.hold, null);
         return;
       }
       default: // 'ready' is the worker transport's to wait for
@@ -166,22 +171,22 @@ export class Link {
    * A client of this page learned how much the portal's other apps spend:
    * the page's other budgets of the portal hear it now, other tabs through
    * the bucket.
-   * @param {string} portal @param {number} others @param {number} at @param {object} from
+   * @param {string} portal @param {number} others @param {number} at @param {number} hold @param {object} from
    */
-  room(portal, others, at, from) {
-    this.known(portal, others, at, from);
-    this.tell({ type: 'room', portal, others, at });
+  room(portal, others, at, hold, from) {
+    this.known(portal, others, at, hold, from);
+    this.tell({ type: 'room', portal, others, at, hold });
   }
 
   /**
    * Keeps an estimate of portal's room if it is the newest, and tells the
    * portal's watchers of it, but not the budget it came from.
-   * @param {string} portal @param {number} others @param {number} at @param {object | null} from
+   * @param {string} portal @param {number} others @param {number} at @param {number} hold @param {object | null} from
    */
-  known(portal, others, at, from) {
-    if (!this.rooms.note({ portal, others, at, from })) return;
+  known(portal, others, at, hold, from) {
+    if (!this.rooms.note({ portal, others, at, hold, from })) return;
     for (const w of this.roomWatchers) {
-      if (w.portal === portal && w.from !== from) tellWatcher(w.listener, others, at);
+      if (w.portal === portal && w.from !== from) tellWatcher(w.listener, others, at, hold);
     }
   }
 
@@ -200,21 +205,21 @@ export class Link {
   /**
    * Adds a watcher of the room, which hears at once the latest estimate of
    * its portal (unless it is its own).
-   * @param {Watcher<(others: number, at: number) => void>} w
+   * @param {Watcher<(others: number, at: number, hold: number) => void>} w
    */
   watchRoom(w) {
     this.roomWatchers.add(w);
     const r = this.rooms.latest(w.portal);
-    if (r !== undefined && r.from !== w.from) tellWatcher(w.listener, r.others, r.at);
+    if (r !== undefined && r.from !== w.from) tellWatcher(w.listener, r.others, r.at, r.hold);
     return () => { this.roomWatchers.delete(w); };
   }
 
-  /** @param {number} id */
-  granted(id) {
+  /** @param {number} id @param {Count | undefined} count */
+  granted(id, count) {
     const w = this.waiting.get(id);
     if (w === undefined) return; // cancelled, or granted twice across a hand-over
     this.waiting.delete(id);
-    w.resolve();
+    w.resolve(count);
   }
 
   /** Gives up a waiting reservation: it rejects with reason. @param {number} id @param {unknown} reason */
@@ -238,10 +243,13 @@ export class Link {
   }
 }
 
-/** @template A, B @param {(a: A, b: B) => void} listener @param {A} a @param {B} b */
-function tellWatcher(listener, a, b) {
+/**
+ * @template {unknown[]} A
+ * @param {(...args: A) => void} listener @param {A} args
+ */
+function tellWatcher(listener, ...args) {
   try {
-    listener(a, b);
+    listener(...args);
   } catch {
     // a listener's failure is its own
   }

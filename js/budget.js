@@ -31,8 +31,12 @@ function checkedLimits(limits) {
 
 /** @param {unknown} others @param {unknown} at @returns {boolean} */
 function isRoom(others, at) {
-  return typeof others === 'number' && Number.isFinite(others) && others >= 0
-    && typeof at === 'number' && Number.isFinite(at) && at >= 0;
+  return isCount(others) && isCount(at);
+}
+
+/** A finite number of at least 0. @param {unknown} n @returns {n is number} */
+function isCount(n) {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0;
 }
 
 /** @type {Map<string, Link>} one link per preferred transport ('' = best available) */
@@ -94,11 +98,13 @@ export function createBudget(portalOrigin, limits, options) {
   return Object.freeze({
     /**
      * Resolves when one request to the portal may go now; it is counted in
-     * the shared bucket. Rejects once the budget is closed, or with the
-     * signal's reason when options.signal aborts while it waits (then it
-     * costs nothing).
+     * the shared bucket. It resolves with the app's count of the portal's
+     * requests before it, {granted, refused} (503s told by full), so a
+     * client can tell its own requests from the app's. Rejects once the
+     * budget is closed, or with the signal's reason when options.signal
+     * aborts while it waits (then it costs nothing).
      * @param {{signal?: AbortSignal}} [options]
-     * @returns {Promise<void>}
+     * @returns {Promise<import('./budget-ledger.js').Count | undefined>}
      */
     reserve(options) {
       if (closed) return Promise.reject(new Error('markunread budget: closed'));
@@ -144,19 +150,20 @@ export function createBudget(portalOrigin, limits, options) {
     },
     /**
      * This client learned that the portal's other apps spend `others`
-     * requests/second (0: nobody) at `at` (epoch ms). Every other budget of
-     * the portal, in this page and in the app's other tabs, hears it through
+     * requests/second (0: nobody) at `at` (epoch ms), a belief that holds
+     * `hold` ms before it fades (optional). Every other budget of the
+     * portal, in this page and in the app's other tabs, hears it through
      * watchRoom. Not numbers, finite and >= 0: ignored.
-     * @param {number} others @param {number} at
+     * @param {number} others @param {number} at @param {number} [hold]
      */
-    room(others, at) {
-      if (!closed && isRoom(others, at)) link.room(portal, others, at, self);
+    room(others, at, hold = 0) {
+      if (!closed && isRoom(others, at) && isCount(hold)) link.room(portal, others, at, hold, self);
     },
     /**
-     * listener(others, at) hears what the portal's other clients learned of
-     * the room; at once, the latest estimate known. Returns a function that
-     * stops it.
-     * @param {(others: number, at: number) => void} listener
+     * listener(others, at, hold) hears what the portal's other clients
+     * learned of the room; at once, the latest estimate known. Returns a
+     * function that stops it.
+     * @param {(others: number, at: number, hold: number) => void} listener
      * @returns {() => void}
      */
     watchRoom(listener) {
@@ -183,9 +190,9 @@ export function createBudget(portalOrigin, limits, options) {
 
 // ---- the module's side of the bridge ----------------------------------------
 // The Go side (wasm/browser/budget.go) asks the shim for
-//   budget(portal) -> {reserve(perSecond, burst) -> Promise, full(),
-//                      hold(method, until), watch(listener) -> unwatch,
-//                      room(others, at), watchRoom(listener) -> unwatch}
+//   budget(portal) -> {reserve(perSecond, burst) -> Promise<{granted, refused}>,
+//                      full(), hold(method, until), watch(listener) -> unwatch,
+//                      room(others, at, hold), watchRoom(listener) -> unwatch}
 // (and plans.js's plansForModule). This adapts the API above to that shape.
 
 /**
@@ -205,8 +212,9 @@ export function budgetForModule(portal, options) {
   const via = /** @type {BudgetVia | undefined} */ (options === undefined || options === null ? undefined : ownValue(options, 'via'));
   return Object.freeze({
     /**
-     * Resolves when one request may go. The portal's shared bucket drains
-     * at perSecond from this reservation on: the plan's rate, or what the
+     * Resolves when one request may go, with the app's count of the
+     * portal's requests before it. The portal's shared bucket drains at
+     * perSecond from this reservation on: the plan's rate, or what the
      * module believes the portal's other apps leave of it.
      * @param {number} perSecond @param {number} burst
      */
@@ -246,22 +254,22 @@ export function budgetForModule(portal, options) {
     },
     /**
      * The module learned that the portal's other apps spend others
-     * requests/second (0: nobody) at at (epoch ms): the portal's other
-     * clients hear it through watchRoom.
-     * @param {number} others @param {number} at
+     * requests/second (0: nobody) at at (epoch ms), a belief that holds hold
+     * ms: the portal's other clients hear it through watchRoom.
+     * @param {number} others @param {number} at @param {number} [hold]
      */
-    room(others, at) {
-      if (!isRoom(others, at)) return;
+    room(others, at, hold = 0) {
+      if (!isRoom(others, at) || !isCount(hold)) return;
       try {
-        linkFor(via).room(portalKey(portal), others, at, me);
+        linkFor(via).room(portalKey(portal), others, at, hold, me);
       } catch {
         // not a portal URL: nobody to tell
       }
     },
     /**
-     * listener(others, at) hears what the portal's other clients learned of
-     * the room, and at once the latest estimate known.
-     * @param {(others: number, at: number) => void} listener
+     * listener(others, at, hold) hears what the portal's other clients
+     * learned of the room, and at once the latest estimate known.
+     * @param {(others: number, at: number, hold: number) => void} listener
      * @returns {() => void} stops it
      */
     watchRoom(listener) {

@@ -43,12 +43,12 @@ function fakeClock(start = 1_000_000) {
 
 // A hub at fixed instants, and what it told whom: out.sent holds
 // [owner, message] for one client, out.relayed [from, message] for all but
-// one; grants lists [owner, id, at] for each granted reservation.
+// one; grants lists [owner, id, at, count] for each granted reservation.
 function hubAt(clock) {
   const out = { sent: [], relayed: [], grants: [], watched: [], gone: [], spent: [] };
   const hub = new BudgetHub({
     send: (owner, message) => {
-      if (message.type === 'grants') for (const id of message.ids) out.grants.push([owner, id, clock.t]);
+      if (message.type === 'grants') message.ids.forEach((id, i) => out.grants.push([owner, id, clock.t, message.counts[i]]));
       else out.sent.push([owner, message]);
     },
     relay: (from, message) => out.relayed.push([from, message]),
@@ -125,9 +125,14 @@ test('a task\'s reservations (items) are granted as far as they fit in one messa
   const messages = [];
   const hub = new BudgetHub({ send: (owner, message) => messages.push([owner, message]), relay: () => {} }, clock);
   hub.receive('o', { type: 'reserve', items: Array.from({ length: 52 }, (_, id) => ({ id, portal: 'https://p.example', limits })) });
-  assert.deepEqual(messages, [['o', { type: 'grants', ids: Array.from({ length: 49 }, (_, i) => i) }]]);
+  assert.deepEqual(messages, [['o', {
+    type: 'grants',
+    ids: Array.from({ length: 49 }, (_, i) => i),
+    counts: Array.from({ length: 49 }, (_, i) => ({ granted: i, refused: 0 })),
+  }]]);
   clock.runAll();
   assert.deepEqual(messages.flatMap(([, m]) => m.ids), Array.from({ length: 52 }, (_, i) => i));
+  assert.deepEqual(messages.flatMap(([, m]) => m.counts.map((c) => c.granted)), Array.from({ length: 52 }, (_, i) => i), 'each grant counts the ones before it');
   assert.equal(messages.length, 4, 'then one message per drain step');
 });
 
@@ -403,23 +408,24 @@ test('the hub relays a hold to all but its sender, and tells a client that says 
 test('the hub keeps the newest room per portal, relays it to all but its sender, and tells it to a client that says hello later', () => {
   const clock = fakeClock();
   const { hub, out } = hubAt(clock);
-  const room = (owner, portal, others, at) => hub.receive(owner, { type: 'room', portal, others, at });
-  room('tab-a', 'https://p.example', 1.5, 1_000);
-  assert.deepEqual(out.relayed, [['tab-a', { type: 'known', portal: 'https://p.example', others: 1.5, at: 1_000 }]]);
+  const room = (owner, portal, others, at, hold) => hub.receive(owner, { type: 'room', portal, others, at, hold });
+  room('tab-a', 'https://p.example', 1.5, 1_000, 12_000);
+  assert.deepEqual(out.relayed, [['tab-a', { type: 'known', portal: 'https://p.example', others: 1.5, at: 1_000, hold: 12_000 }]],
+    'with how long the belief holds before it fades');
   room('tab-b', 'https://p.example', 0.2, 900); // learned before tab-a's: old news, for nobody
   room('tab-b', 'https://p.example', 0.5, 1_000); // learned at the same instant: the first stands
   assert.equal(out.relayed.length, 1);
   room('tab-b', 'https://p.example', 0, 2_000); // the others stopped
   room('tab-a', 'https://q.example', 1, 1_500); // another portal: its own estimate
   assert.deepEqual(out.relayed.slice(1), [
-    ['tab-b', { type: 'known', portal: 'https://p.example', others: 0, at: 2_000 }],
-    ['tab-a', { type: 'known', portal: 'https://q.example', others: 1, at: 1_500 }],
-  ]);
+    ['tab-b', { type: 'known', portal: 'https://p.example', others: 0, at: 2_000, hold: 0 }],
+    ['tab-a', { type: 'known', portal: 'https://q.example', others: 1, at: 1_500, hold: 0 }],
+  ], 'a room without hold (an older module) holds 0: the hearer\'s own measure');
   hub.receive('tab-c', { type: 'hello' });
   assert.deepEqual(out.sent, [
     ['tab-c', { type: 'ready' }],
-    ['tab-c', { type: 'known', portal: 'https://p.example', others: 0, at: 2_000 }],
-    ['tab-c', { type: 'known', portal: 'https://q.example', others: 1, at: 1_500 }],
+    ['tab-c', { type: 'known', portal: 'https://p.example', others: 0, at: 2_000, hold: 0 }],
+    ['tab-c', { type: 'known', portal: 'https://q.example', others: 1, at: 1_500, hold: 0 }],
   ]);
 });
 
@@ -451,6 +457,9 @@ test('receive checks every message once: what does not check changes nothing and
     ['o', { type: 'room', portal, others: '1', at: 1 }],
     ['o', { type: 'room', others: 1, at: 1 }],
     ['o', { type: 'room', portal, get others() { return 1; }, at: 1 }],
+    ['o', { type: 'room', portal, others: 1, at: 1, hold: -1 }],
+    ['o', { type: 'room', portal, others: 1, at: 1, hold: NaN }],
+    ['o', { type: 'room', portal, others: 1, at: 1, hold: '5' }],
   ];
   for (const [owner, message] of bad) hub.receive(owner, message);
   assert.deepEqual(out, { sent: [], relayed: [], grants: [], watched: [], gone: [], spent: [] });
@@ -479,6 +488,8 @@ test('full and a new plan change the bucket for everyone, and say so to the tran
   assert.deepEqual(out.spent, [[portal], [portal]]);
   clock.runAll();
   assert.equal(out.grants[1][2] - out.grants[0][2], 501);
+  assert.deepEqual(out.grants.map(([, , , count]) => count), [{ granted: 0, refused: 0 }, { granted: 1, refused: 1 }],
+    'each grant carries the app\'s count before it: the 503 told is counted, whoever told it');
   hub.receive('a', { type: 'limits', portal, limits: { perSecond: 5, burst: 250 } });
   assert.equal(hub.snapshot(portal).limits.perSecond, 5);
 });
@@ -520,6 +531,31 @@ test('a room estimate reaches the portal\'s other budgets in the page, not its s
   assert.deepEqual(heard.a, [[0, 1_900_000_000_005]]);
   assert.deepEqual(heard.c, [[1.5, 1_900_000_000_000]], 'not its own back');
   assert.throws(() => a.watchRoom('listener'), TypeError);
+});
+
+test('a room estimate carries how long it holds, and a late watcher hears that too; a hold that is not a count is no estimate', () => {
+  const a = budgetForModule('https://hold-room.example', { via: 'page' });
+  const b = budgetForModule('https://hold-room.example', { via: 'page' });
+  const heard = [];
+  b.watchRoom((others, at, hold) => heard.push([others, at, hold]));
+  a.room(1, 1_000, 20_000);
+  a.room(1, 2_000, -1);
+  a.room(1, 2_000, NaN);
+  a.room(0.8, 3_000); // an older module's: no hold
+  assert.deepEqual(heard, [[1, 1_000, 20_000], [0.8, 3_000, 0]]);
+  const later = [];
+  budgetForModule('https://hold-room.example', { via: 'page' }).watchRoom((...args) => later.push(args));
+  assert.deepEqual(later, [[0.8, 3_000, 0]]);
+});
+
+test('each reservation resolves with the app\'s count of the portal\'s requests before it, 503s told included, whichever budget of the page made it', async () => {
+  const portal = 'https://count.example';
+  const a = budgetForModule(portal, { via: 'page' });
+  const b = budgetForModule(portal, { via: 'page' });
+  assert.deepEqual(await a.reserve(2, 50), { granted: 0, refused: 0 });
+  assert.deepEqual(await b.reserve(2, 50), { granted: 1, refused: 0 }, "the other budget's request is the app's too");
+  b.full();
+  assert.deepEqual(await a.reserve(2, 50), { granted: 2, refused: 1 });
 });
 
 test('a budget that starts watching the room hears the latest estimate at once', () => {

@@ -80,8 +80,8 @@ func Serve(bridge js.Value) (<-chan struct{}, error) {
 		m.shared.held = func(portal, method string, untilMs float64) {
 			m.client.Held(portal, method, time.UnixMilli(int64(untilMs)))
 		}
-		m.shared.heardRoom = func(portal string, others, atMs float64) {
-			m.client.HeardRoom(portal, others, time.UnixMilli(int64(atMs)))
+		m.shared.heardRoom = func(portal string, b unread.Belief) {
+			m.client.HeardRoom(portal, b)
 		}
 	}
 	api := jsObject.Call("create", js.Null())

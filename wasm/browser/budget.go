@@ -41,13 +41,15 @@ func (s planStore) Remember(portal string, p unread.Plan) {
 // sharedBudget is the shim's budget shared by the app's clients, frames
 // and tabs: budget(portal) gives {reserve(perSecond, burst) -> Promise,
 // full(), hold(method, untilMs), watch(listener) -> unwatch, room(others,
-// atMs), watchRoom(listener) -> unwatch}, made once per portal;
-// watch's listener(method, untilMs) hears the holds of the portal's other
-// clients, which go to held; watchRoom's listener(others, atMs) hears what
-// they learned of the portal's other apps (requests per second; it is
-// called at once with the latest known), which goes to heardRoom. room and
-// watchRoom are optional: an older shim's budget, or a page's own, works
-// without them.
+// atMs, holdMs), watchRoom(listener) -> unwatch}, made once per portal;
+// reserve's promise resolves with {granted, refused}, the budget's count
+// of the app's requests to the portal (unread.AppCount), or with anything
+// else when it does not count; watch's listener(method, untilMs) hears
+// the holds of the portal's other clients, which go to held; watchRoom's
+// listener(others, atMs, holdMs) hears what they learned of the portal's
+// other apps (unread.Belief; it is called at once with the latest known),
+// which goes to heardRoom. room and watchRoom are optional: an older
+// shim's budget, or a page's own, works without them.
 type sharedBudget struct {
 	factory js.Value
 	// held and heardRoom pass holds and rooms to the client's Held and
@@ -56,7 +58,7 @@ type sharedBudget struct {
 	// milliseconds: a time.Time among this type's fields would keep Time's
 	// formatting in the module (about 17 KB).
 	held      func(portal, method string, untilMs float64)
-	heardRoom func(portal string, others, atMs float64)
+	heardRoom func(portal string, b unread.Belief)
 
 	mu        sync.Mutex
 	byPortal  map[string]js.Value
@@ -114,9 +116,13 @@ func (s *sharedBudget) watchRoom(portal string, b js.Value) {
 		return
 	}
 	listener := funcOf("budget.watchRoom's listener", func(args []js.Value) {
-		others, at := arg(args, 0), arg(args, 1)
+		others, at, hold := arg(args, 0), arg(args, 1), arg(args, 2)
 		if s.heardRoom != nil && others.Type() == js.TypeNumber && at.Type() == js.TypeNumber {
-			heard(portal, others.Float(), at.Float())
+			b := unread.Belief{OthersPerSec: others.Float(), AtMs: int64(at.Float())}
+			if hold.Type() == js.TypeNumber && hold.Float() > 0 && hold.Float() < 1e9 {
+				b.HoldMs = int64(hold.Float())
+			}
+			heard(portal, b)
 		}
 	}, func(*unread.Error) {})
 	var unwatch js.Value
@@ -140,17 +146,40 @@ func hasMethod(b js.Value, name string) bool {
 	return ok
 }
 
-func (s *sharedBudget) Reserve(portal string, plan unread.Plan, stop <-chan struct{}) error {
+func (s *sharedBudget) Reserve(portal string, plan unread.Plan, stop <-chan struct{}) (unread.AppCount, error) {
 	b, err := s.get(portal)
 	if err != nil {
-		return err
+		return unread.AppCount{}, err
 	}
 	var promise js.Value
 	if err := guard("budget.reserve", func() { promise = b.Call("reserve", plan.Rate, plan.Burst) }); err != nil {
-		return err
+		return unread.AppCount{}, err
 	}
-	_, err = await(stop, promise, nil)
-	return err
+	v, err := await(stop, promise, nil)
+	if err != nil {
+		return unread.AppCount{}, err
+	}
+	return appCount(v), nil
+}
+
+// appCount reads reserve's {granted, refused}: counts, whole numbers of at
+// least 0 and granted no fewer than refused; anything else counts nothing.
+func appCount(v js.Value) unread.AppCount {
+	var c unread.AppCount
+	_ = guard("budget.reserve's count", func() {
+		if t, ok := typeOf(v); !ok || t != js.TypeObject {
+			return
+		}
+		g, r := v.Get("granted"), v.Get("refused")
+		if g.Type() != js.TypeNumber || r.Type() != js.TypeNumber {
+			return
+		}
+		gf, rf := g.Float(), r.Float()
+		if gf >= 0 && rf >= 0 && gf < 1<<52 && rf <= gf && gf == float64(int64(gf)) && rf == float64(int64(rf)) {
+			c = unread.AppCount{Granted: int(gf), Refused: int(rf), Counted: true}
+		}
+	})
+	return c
 }
 
 func (s *sharedBudget) Full(portal string) {
@@ -167,9 +196,9 @@ func (s *sharedBudget) Hold(portal, method string, untilMs int64) {
 
 // Room tells the portal's other clients what this one learned of the
 // portal's other apps, when the budget can carry it.
-func (s *sharedBudget) Room(portal string, othersPerSec float64, atMs int64) {
+func (s *sharedBudget) Room(portal string, belief unread.Belief) {
 	if b, err := s.get(portal); err == nil && hasMethod(b, "room") {
-		_ = guard("budget.room", func() { b.Call("room", othersPerSec, atMs) })
+		_ = guard("budget.room", func() { b.Call("room", belief.OthersPerSec, belief.AtMs, belief.HoldMs) })
 	}
 }
 

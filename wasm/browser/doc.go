@@ -48,13 +48,17 @@
 //	          plan kept between page loads
 //	budget    optional function(portal) -> {reserve(perSecond, burst) ->
 //	          Promise, full(), hold(method, untilMs), watch(listener) ->
-//	          unwatch, room?(others, atMs), watchRoom?(listener) -> unwatch}:
-//	          the request budget the app's clients, frames and tabs share
-//	          for that portal; perSecond is the room the client assumes is
-//	          its own, others what it learned the portal's other apps spend
-//	          (requests per second, 0: none), and watchRoom's listener(others,
-//	          atMs) hears what the app's other clients learned, at once with
-//	          the latest known (sharedBudget in budget.go)
+//	          unwatch, room?(others, atMs, holdMs), watchRoom?(listener) ->
+//	          unwatch}: the request budget the app's clients, frames and
+//	          tabs share for that portal; perSecond is the room the client
+//	          assumes is its own; reserve's promise may resolve with
+//	          {granted, refused}, the app's requests to the portal before
+//	          this one and the 503s told; others is what the client learned
+//	          the portal's other apps spend (requests per second, 0: none),
+//	          holdMs how long that holds before it fades, and watchRoom's
+//	          listener(others, atMs, holdMs) hears what the app's other
+//	          clients learned, at once with the latest known (sharedBudget
+//	          in budget.go)
 //	newError  function(code, description, status, attempts) -> Error;
 //	          the shim's MarkUnreadError (status and attempts are 0 when
 //	          there was none); it removes every token the auth source gave

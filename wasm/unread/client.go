@@ -117,6 +117,7 @@ func New(cfg Config) *Client {
 		go c.forwardLogs()
 	}
 	c.session.log = c.log
+	c.pacer.shared = cfg.Shared != nil
 	c.lanes[0].bound, c.lanes[1].bound = cfg.QueueSize, cfg.BulkQueueSize
 	go c.dispatch()
 	return c

@@ -27,16 +27,37 @@ type Transport interface {
 // formatting in the module, about 17 KB); every other client of the portal
 // hears of it through its Client.Held, so they do not each meet the block
 // (docs/bitrix24.md#f-otl-per-method). Room says what the client learned of
-// the portal's other apps (Share): they spend othersPerSec requests per
-// second (0: none), learned at atMs; every other client of the portal
-// hears of it through its Client.HeardRoom, so they do not each pay 503s
+// the portal's other apps (Share, Belief); every other client of the
+// portal hears of it through its Client.HeardRoom, so they do not each pay 503s
 // to learn it. Reserve's plan carries the rate the client assumes is its
-// own (the room), so the clients together stay within it.
+// own (the room), so the clients together stay within it. Reserve also
+// counts the app's requests to portal (AppCount), so that what one client
+// learns of the others counts the app's other clients' requests as the
+// app's (Share).
 type SharedBudget interface {
-	Reserve(portal string, plan Plan, stop <-chan struct{}) error
+	Reserve(portal string, plan Plan, stop <-chan struct{}) (AppCount, error)
 	Full(portal string)
 	Hold(portal, method string, untilMs int64)
-	Room(portal string, othersPerSec float64, atMs int64)
+	Room(portal string, b Belief)
+}
+
+// AppCount is a shared budget's count of the app's requests to a portal
+// when it granted one: Granted before it, Refused the 503s it was told of
+// (Full) by then; both only grow while the budget lives. The zero value
+// (Counted false) is a budget that does not count.
+type AppCount struct {
+	Granted, Refused int
+	Counted          bool
+}
+
+// Belief is what a client learned of the portal's other apps (Share): they
+// spend OthersPerSec requests per second of the bucket (0: none), learned
+// at AtMs (Unix ms), a belief that holds HoldMs before it fades (0: the
+// hearer's own measure). Times are numbers: a time.Time in an interface's
+// methods would keep Time's formatting in the module.
+type Belief struct {
+	OthersPerSec float64
+	AtMs, HoldMs int64
 }
 
 // PlanStore remembers a portal's plan between page loads.

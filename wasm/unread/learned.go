@@ -18,7 +18,7 @@ import (
 // 503 without CORS headers looks like (docs/bitrix24.md#f-cors-503).
 type reply struct {
 	sent        time.Time // when it left; zero: unknown (it counts as now)
-	hub         hubWait   // how long it waited on the shared budget
+	app         AppCount  // the shared budget's count at its grant (not Counted: none)
 	commands    int
 	reached     bool
 	beyond      bool
@@ -44,9 +44,11 @@ type learned struct {
 // changed enough to tell (told); others is their requests per second,
 // learned when, and room what the client now paces by.
 type shareNews struct {
-	told      bool
-	others    float64
+	told      bool    // for the log: the belief moved noticeably, a fade too
+	tell      bool    // for the app's other clients: the client learned anew
+	others    float64 // as believed at now, faded (for the log)
 	room      float64
+	belief    Belief // as learned, before any fade (for the app's other clients)
 	learnedAt time.Time
 }
 
@@ -80,7 +82,7 @@ func (p *Pacer) Answered(now time.Time, a reply) learned {
 	if !a.sent.IsZero() {
 		arrived = a.sent.Add(now.Sub(a.sent) / 2) // the portal counts requests as they arrive
 	}
-	p.share.Waited(a.hub)
+	p.share.Counted(a.app)
 	switch {
 	case l.full:
 		p.share.Refused(arrived)
@@ -106,25 +108,31 @@ func (p *Pacer) endRamp(now time.Time) {
 	}
 }
 
-// shareNews reports the Share's belief when it moved noticeably since it
-// was last reported: by a twentieth of the plan's rate, or to or from none.
+// shareNews reports the Share's belief: to the log when it moved
+// noticeably since it was last reported (by a twentieth of the plan's
+// rate, or to or from none), a fade too; to the app's other clients when
+// the client learned it anew, a 503 that renewed it too, as learned: a
+// belief told so fades the same for every client that holds it.
 func (p *Pacer) shareNews(now time.Time) shareNews {
 	o := p.share.Others(now)
-	if (o == 0) == (p.told == 0) && math.Abs(o-p.told) < p.plan.Rate*noticeableShare {
-		return shareNews{}
+	n := shareNews{others: o, room: p.share.Room(now), belief: p.share.Belief(), learnedAt: p.share.LearnedAt()}
+	n.told = (o == 0) != (p.told == 0) || math.Abs(o-p.told) >= p.plan.Rate*noticeableShare
+	n.tell = !n.learnedAt.Equal(p.toldAt)
+	if n.told {
+		p.told = o
 	}
-	p.told = o
-	return shareNews{told: true, others: o, room: p.share.Room(now), learnedAt: p.share.LearnedAt()}
+	p.toldAt = n.learnedAt
+	return n
 }
 
-// HeardShare takes another client's belief that the others spend others
-// requests per second, learned at at (Share.Heard); it says whether it
-// replaced this client's own, and what the client now believes.
-func (p *Pacer) HeardShare(now time.Time, others float64, at time.Time) (shareNews, bool) {
-	if !p.share.Heard(others, at) {
+// HeardShare takes another client's belief of the others (Share.Heard);
+// it says whether it replaced this client's own, and what the client now
+// believes.
+func (p *Pacer) HeardShare(now time.Time, b Belief) (shareNews, bool) {
+	if !p.share.Heard(b) {
 		return shareNews{}, false
 	}
-	p.told = p.share.Others(now) // heard, not to be told back
+	p.told, p.toldAt = p.share.Others(now), p.share.LearnedAt() // heard, not to be told back
 	p.follow(now)
 	return shareNews{others: p.told, room: p.share.Room(now), learnedAt: p.share.LearnedAt()}, true
 }

@@ -17,7 +17,7 @@ import (
 func (c *Client) answered(r request, vs []verdict, t timing, token string, reached, failedFetch bool) {
 	now := time.Now()
 	c.mu.Lock()
-	l := c.pacer.Answered(now, reply{sent: r.sent, hub: r.hub, commands: len(r.cmds), reached: reached, beyond: r.beyond,
+	l := c.pacer.Answered(now, reply{sent: r.sent, app: r.app, commands: len(r.cmds), reached: reached, beyond: r.beyond,
 		failedFetch: failedFetch, envelope: t, verdicts: vs})
 	done := c.portalMovedLocked(vs)
 	var retried int
@@ -144,8 +144,8 @@ func (c *Client) tellOthers(n news) {
 		if !n.batchUntil.IsZero() {
 			s.Hold(n.base, "batch", n.batchUntil.UnixMilli())
 		}
-		if n.share.told {
-			s.Room(n.base, n.share.others, n.share.learnedAt.UnixMilli())
+		if n.share.tell {
+			s.Room(n.base, n.share.belief)
 		}
 	}
 	if n.demoted && c.cfg.Plans != nil {
@@ -229,6 +229,8 @@ func waitText(w Wait) string {
 		return "requests were spaced out near the portal's operating-time budget"
 	case WaitHeld:
 		return "another client of the app in this browser met " + method + "'s operating-time limit"
+	case WaitShared:
+		return "the app's shared budget had not let the request before it go"
 	}
 	return "waiting for a token"
 }

@@ -50,8 +50,11 @@ type Pacer struct {
 	linger      time.Duration
 
 	share     *Share
-	told      float64 // the others' rate last reported (learned.others)
+	told      float64   // the others' rate last reported (learned.others)
+	toldAt    time.Time // when the belief last told the app's other clients was learned
 	inFlight  int
+	shared    bool      // requests wait on a shared budget before they leave (SharedBudget)
+	reserving int       // requests waiting on the shared budget for their grant
 	partial   int       // requests under way with room for more commands
 	known     bool      // the portal has answered
 	ramping   bool      // the bucket's level is still unknown
@@ -173,6 +176,7 @@ const (
 	WaitBucket       // the bucket has no room
 	WaitSpacing      // a method is near its operating budget
 	WaitHeld         // another client of this browser met the method's block
+	WaitShared       // the request before waits on the shared budget
 )
 
 // Next says whether a request may leave at now, given ready commands
@@ -187,6 +191,12 @@ func (p *Pacer) Next(now time.Time, ready int, oldest time.Time) (size int, wait
 	}
 	if p.inFlight >= p.maxInFlight {
 		return 0, 0, WaitFlight
+	}
+	if p.reserving > 0 {
+		// One at a time on the shared budget: what waits here can still
+		// gather and be overtaken by a click, and each reservation carries
+		// the room as the client believes it when it arrives.
+		return 0, 0, WaitShared
 	}
 	if d := p.rampWait(now); d > 0 {
 		return 0, d, WaitProbe
@@ -228,6 +238,9 @@ func (p *Pacer) Sent(now time.Time, n int) (beyond bool) {
 	p.shadow.Add(now)
 	p.bucket.Add(now)
 	p.inFlight++
+	if p.shared {
+		p.reserving++
+	}
 	if n > 0 && n < p.batchSize {
 		p.partial++
 	}
@@ -240,6 +253,12 @@ func (p *Pacer) Sent(now time.Time, n int) (beyond bool) {
 		p.rampAt = now
 	}
 	return beyond
+}
+
+// Granted says that the shared budget let the request that waited on it
+// go (or gave up on it).
+func (p *Pacer) Granted() {
+	p.reserving = max(0, p.reserving-1)
 }
 
 // Ended counts the end of a request of n commands; answered is true when

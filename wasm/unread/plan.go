@@ -86,7 +86,7 @@ func (c *Client) recallPlan(base string) Plan {
 		c.takeHeldLocked(base, time.Now())
 		c.base = base
 		if h := c.heard; h != nil {
-			c.heardRoomLocked(h.portal, h.others, h.at)
+			c.heardRoomLocked(h.portal, h.belief)
 			c.heard = nil
 		}
 	}

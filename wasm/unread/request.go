@@ -28,12 +28,23 @@ type request struct {
 	cmds   []*command
 	beyond bool
 	sent   time.Time // when it left, once it has
-	hub    hubWait
+	app    AppCount  // the shared budget's count at its grant (SharedBudget.Reserve)
 }
 
 // send makes one request and hands what came of it to the client.
 func (c *Client) send(r request) {
 	cmds := r.cmds
+	granted := c.cfg.Shared == nil
+	grant := func() { // the shared budget's turn passes, once, whatever came of the request
+		if !granted {
+			granted = true
+			c.mu.Lock()
+			c.pacer.Granted()
+			c.mu.Unlock()
+			c.poke()
+		}
+	}
+	defer grant()
 	creds, err := c.session.credentials(c.closing.Done())
 	var base string
 	if err == nil {
@@ -48,9 +59,11 @@ func (c *Client) send(r request) {
 		// The hub paces every client of the app at this rate: the room the
 		// others leave, as this client now believes it.
 		// A shared budget that fails leaves the client's own bucket in charge.
-		r.hub = hubWait{from: time.Now(), rate: plan.Rate}
-		err := c.cfg.Shared.Reserve(base, plan, c.closing.Done())
-		r.hub.to = time.Now()
+		count, err := c.cfg.Shared.Reserve(base, plan, c.closing.Done())
+		grant()
+		if err == nil {
+			r.app = count
+		}
 		if err != nil && isDone(c.closing.Done()) {
 			c.unsent(r, newError(CodeClosed, "the client was closed"))
 			return

@@ -25,31 +25,30 @@ func roundTo(f float64, per float64) float64 { return float64(int64(f*per+0.5)) 
 // client knew its portal.
 type roomHeard struct {
 	portal string
-	others float64
-	at     time.Time
+	belief Belief
 }
 
 // HeardRoom hears, through the SharedBudget, what another client of the
-// app learned: the portal's other apps spend others requests per second,
-// learned at at. This client paces by it when it is newer than its own.
-func (c *Client) HeardRoom(portal string, others float64, at time.Time) {
+// app learned of the portal's other apps. This client paces by it when it
+// is newer than its own.
+func (c *Client) HeardRoom(portal string, b Belief) {
 	c.mu.Lock()
 	defer c.poke()
 	defer c.mu.Unlock()
 	if c.base == "" {
-		if c.heard == nil || at.After(c.heard.at) {
-			c.heard = &roomHeard{portal, others, at}
+		if c.heard == nil || b.AtMs > c.heard.belief.AtMs {
+			c.heard = &roomHeard{portal, b}
 		}
 		return
 	}
-	c.heardRoomLocked(portal, others, at)
+	c.heardRoomLocked(portal, b)
 }
 
-func (c *Client) heardRoomLocked(portal string, others float64, at time.Time) {
+func (c *Client) heardRoomLocked(portal string, b Belief) {
 	if portal != c.base {
 		return
 	}
-	if n, ok := c.pacer.HeardShare(time.Now(), others, at); ok {
+	if n, ok := c.pacer.HeardShare(time.Now(), b); ok {
 		c.logShare(n, "heard from another client of the app")
 	}
 }

@@ -19,8 +19,8 @@ import "github.com/markunread/markunread/wasm/internal/time"
 //
 //	o = (L₂ − L₁ + R·Δt − n + shareMargin) / Δt,   n: the app's requests that passed in Δt
 //
-// (the client's own, or, while it waited on the shared budget, what the
-// budget granted the app's clients meanwhile: Waited), shareMargin a
+// (the client's own, or, with a shared budget, its count of every client
+// of the app: Counted), shareMargin a
 // request's worth of caution. The level is known at each 503 (B − ½), and
 // roughly when the client's first burst passed whole (Reference). The
 // estimate spans from the known level whose doubt weighs least over its
@@ -58,9 +58,7 @@ type Share struct {
 	learnedAt   time.Time     // when others was learned (or renewed)
 	quiet       time.Duration // how long others holds before it fades
 	passed      int           // the client's requests that passed the bucket, in all
-	refused     int           // the client's requests refused, in all
-	hub         float64       // the shared budget's grants while the client waited on it (Waited)
-	hubUntil    time.Time     // the end of the last wait counted in hub
+	app         AppCount      // the shared budget's count at the latest grant (Counted)
 	known       []knownLevel
 	runFrom     time.Time // the first and the last of the 503s in a row, while none has passed since
 	runTo       time.Time
@@ -75,12 +73,11 @@ type Share struct {
 // knownLevel is an instant at which the bucket's level was known, give
 // or take doubt.
 type knownLevel struct {
-	at      time.Time
-	level   float64
-	doubt   float64
-	passed  int // Share.passed then, by arrival
-	refused int
-	hub     float64
+	at     time.Time
+	level  float64
+	doubt  float64
+	passed int // Share.passed then, by arrival
+	app    AppCount
 }
 
 const (
@@ -173,7 +170,9 @@ func (s *Share) Passed(at time.Time) {
 	}
 	s.drainFloor(at)
 	s.passed++
-	s.floor++
+	if !s.app.Counted {
+		s.floor++ // with a count, the app's passed requests lift it (Counted)
+	}
 	for i := range s.known {
 		if !s.known[i].at.After(at) {
 			continue
@@ -202,10 +201,12 @@ func (s *Share) Refused(at time.Time) bool {
 		n := s.appPassed(k)
 		o := (level - k.level + s.rate*span.Seconds() - n + shareMargin) / span.Seconds()
 		// The client met the brim pacing by what it believed: the others
-		// spend no less than that (counts of the app's other clients' requests
-		// can run high, Waited).
-		s.others = min(max(o, s.Others(at)), s.rate*(1-minRoomShare))
-		s.quiet = min(max(shareQuiet, span), maxShareQuiet)
+		// spend no less than that, and that belief holds as long as it did.
+		if believed := s.Others(at); o > believed {
+			s.others, s.quiet = min(o, s.rate*(1-minRoomShare)), min(max(shareQuiet, span), maxShareQuiet)
+		} else {
+			s.others = believed
+		}
 	}
 	if s.others > 0 {
 		s.learnedAt = at // a 503 with others believed renews the belief
@@ -214,52 +215,57 @@ func (s *Share) Refused(at time.Time) bool {
 		s.runFrom = at
 	}
 	s.runTo = later(s.runTo, at)
-	s.refused++
 	s.know(knownLevel{at: at, level: level, doubt: 0.5})
 	return s.others != before
 }
 
-// hubWait is how long a request waited on the shared budget, which paces
-// every client of the app at rate.
-type hubWait struct {
-	from, to time.Time
-	rate     float64
-}
-
-// Waited takes a request's wait on the shared budget. While a client
-// waits there, the budget grants the app's requests at its rate, the
-// other clients' too: those are the app's own, not the others'. Waits
-// that overlap count once.
-func (s *Share) Waited(w hubWait) {
-	from := later(w.from, s.hubUntil)
-	if w.to.Sub(w.from) < time.Millisecond || !w.to.After(from) {
+// Counted takes the shared budget's count at a request's grant. A count
+// of grants lower than the last says the budget started again (the tab
+// that kept it closed): the levels known so far cannot be measured
+// against it.
+func (s *Share) Counted(c AppCount) {
+	if !c.Counted {
 		return
 	}
-	s.hub += w.rate * w.to.Sub(from).Seconds()
-	s.hubUntil = w.to
+	if s.app.Counted && c.Granted < s.app.Granted {
+		s.known = s.known[:0]
+	} else if s.app.Counted {
+		s.floor += float64(max(0, (c.Granted-s.app.Granted)-(c.Refused-s.app.Refused)))
+	}
+	s.app = c
 }
 
 // appPassed is how many of the app's requests passed since k: the
-// client's own, or, when it waited on a shared budget, what the budget
-// granted meanwhile, less the part the portal refused, as the client's own
-// requests fared.
+// shared budget's count when there is one (the app's other clients'
+// requests are the app's, not the others'), else the client's own.
 func (s *Share) appPassed(k knownLevel) float64 {
-	own, refused := float64(s.passed-k.passed), float64(s.refused-k.refused)
-	granted := s.hub - k.hub
-	if own+refused > 0 {
-		granted *= own / (own + refused)
+	own := s.passed - k.passed
+	if k.app.Counted && s.app.Counted {
+		return float64(max(own, (s.app.Granted-k.app.Granted)-(s.app.Refused-k.app.Refused)))
 	}
-	return max(own, granted)
+	return float64(own)
 }
 
-// Heard takes another client's estimate, learned at at; a newer one than
-// this client's replaces it. It says whether it did.
-func (s *Share) Heard(others float64, at time.Time) bool {
-	if !(others >= 0) || !at.After(s.learnedAt) {
+// Heard takes another client's belief; a newer one than this client's
+// replaces it, and holds as long as the other's did. It says whether it
+// did.
+func (s *Share) Heard(b Belief) bool {
+	at := time.UnixMilli(b.AtMs)
+	if !(b.OthersPerSec >= 0) || !at.After(s.learnedAt) {
 		return false
 	}
-	s.others, s.learnedAt = min(others, s.rate*(1-minRoomShare)), at
+	s.others, s.learnedAt = min(b.OthersPerSec, s.rate*(1-minRoomShare)), at
+	if b.HoldMs > 0 {
+		// it holds as long as where it was learned, so the clients probe together
+		s.quiet = min(max(shareQuiet, time.Duration(b.HoldMs)*time.Millisecond), maxShareQuiet)
+	}
 	return true
+}
+
+// Belief is what the client believes of the others as it learned it,
+// before any fade, for the app's other clients.
+func (s *Share) Belief() Belief {
+	return Belief{OthersPerSec: s.others, AtMs: s.learnedAt.UnixMilli(), HoldMs: s.quiet.Milliseconds()}
 }
 
 // LearnedAt is when the belief of the others was last learned or heard.
@@ -289,7 +295,7 @@ func (s *Share) know(k knownLevel) {
 	if len(s.known) == maxKnownLevels {
 		s.known = append(s.known[:0], s.known[1:]...)
 	}
-	k.passed, k.refused, k.hub = s.passed, s.refused, s.hub
+	k.passed, k.app = s.passed, s.app
 	s.known = append(s.known, k)
 }
 

@@ -104,16 +104,47 @@ func TestShareReservesNothingForASingle503AndBoundsARunUnderWay(t *testing.T) {
 }
 
 // A 503 says the client met the brim pacing by what it believed, so it
-// never lowers the belief, even when the app's other clients' requests,
-// counted from the shared budget's grants, say the others took less.
+// never lowers the belief, even when the shared budget's count says the
+// app's clients passed more than that belief leaves room for.
 func TestShareA503NeverLowersTheBelief(t *testing.T) {
 	s := NewShare(StandardPlan)
+	s.Counted(AppCount{Granted: 0, Counted: true})
 	s.Refused(t0)
-	require.True(t, s.Heard(1.2, at(5*time.Second)))
-	s.Waited(hubWait{from: at(time.Second), to: at(10 * time.Second), rate: 2}) // 18 granted
+	require.True(t, s.Heard(belief(1.2, at(5*time.Second), 0)))
+	s.Counted(AppCount{Granted: 18, Counted: true})
 	believed := s.Others(at(10 * time.Second))
 	s.Refused(at(10 * time.Second)) // from the counts alone: (20 − 18 + 0.75) / 10
 	assert.InDelta(t, believed, s.Others(at(10*time.Second)), 1e-9)
+}
+
+// With a shared budget, n is the budget's count of the app's passed
+// requests: the app's other clients' requests are the app's, not the
+// others'.
+func TestShareCountsTheAppsOtherClientsRequestsAsTheApps(t *testing.T) {
+	alone, shared := NewShare(StandardPlan), NewShare(StandardPlan)
+	shared.Counted(AppCount{Granted: 40, Counted: true})
+	alone.Refused(t0)
+	shared.Refused(t0)
+	for i := range 6 {
+		alone.Passed(at(time.Duration(i+1) * time.Second))
+		shared.Passed(at(time.Duration(i+1) * time.Second))
+	}
+	shared.Counted(AppCount{Granted: 57, Refused: 2, Counted: true}) // 15 of the app's passed, 6 of them this client's
+	require.True(t, alone.Refused(at(10*time.Second)))
+	require.True(t, shared.Refused(at(10*time.Second)))
+	assert.InDelta(t, (20-6+shareMargin)/10, alone.Others(at(10*time.Second)), 1e-9, "its own requests alone")
+	assert.InDelta(t, (20-15+shareMargin)/10, shared.Others(at(10*time.Second)), 1e-9, "the app's, counted by the budget")
+}
+
+// A count of grants lower than the last says the budget started again: the levels
+// known before cannot be measured against it.
+func TestShareForgetsTheKnownLevelsWhenTheBudgetsCountStartsAgain(t *testing.T) {
+	s := NewShare(StandardPlan)
+	s.Counted(AppCount{Granted: 30, Counted: true})
+	s.Refused(t0)
+	s.Counted(AppCount{Granted: 2, Counted: true})
+	assert.False(t, s.Refused(at(10*time.Second)), "no level to estimate from")
+	assert.Zero(t, s.Others(at(10*time.Second)))
 }
 
 func TestShareForgetsALevelOnceTheBucketMayHaveRunEmpty(t *testing.T) {
@@ -126,13 +157,34 @@ func TestShareForgetsALevelOnceTheBucketMayHaveRunEmpty(t *testing.T) {
 	assert.Zero(t, s.Others(at(31*time.Second)))
 }
 
+func belief(others float64, at time.Time, hold time.Duration) Belief {
+	return Belief{OthersPerSec: others, AtMs: at.UnixMilli(), HoldMs: hold.Milliseconds()}
+}
+
 func TestShareTakesAnotherClientsNewerEstimate(t *testing.T) {
 	s := NewShare(StandardPlan)
-	require.True(t, s.Heard(1.5, at(time.Second)))
+	require.True(t, s.Heard(belief(1.5, at(time.Second), 0)))
 	assert.InDelta(t, 0.5, s.Room(at(time.Second)), 1e-9)
-	assert.False(t, s.Heard(0, t0), "older than what the client believes")
-	assert.False(t, s.Heard(-1, at(2*time.Second)), "not a rate")
+	assert.False(t, s.Heard(belief(0, t0, 0)), "older than what the client believes")
+	assert.False(t, s.Heard(belief(-1, at(2*time.Second), 0)), "not a rate")
 	assert.InDelta(t, 0.5, s.Room(at(4*time.Second)), 1e-9)
+}
+
+// A belief heard holds as long as the teller's did before it fades, so
+// the app's clients probe upward together, not each on its own clock.
+func TestShareHoldsAHeardBeliefAsLongAsItsTellerDid(t *testing.T) {
+	s := NewShare(StandardPlan)
+	require.True(t, s.Heard(belief(1, t0, 20*time.Second)))
+	assert.InDelta(t, 1, s.Others(at(20*time.Second-time.Millisecond)), 1e-9, "held")
+	assert.InDelta(t, shareFade, s.Others(at(20*time.Second)), 1e-9, "then faded")
+	told := s.Belief()
+	assert.InDelta(t, 1, told.OthersPerSec, 1e-9, "told as learned, not faded: the hearer fades it on the same clock")
+	assert.Equal(t, t0.UnixMilli(), told.AtMs)
+	assert.Equal(t, int64(20000), told.HoldMs)
+
+	q := NewShare(StandardPlan)
+	require.True(t, q.Heard(belief(1, t0, 0)))
+	assert.InDelta(t, shareFade, q.Others(at(shareQuiet)), 1e-9, "no hold told: the hearer's own, the least")
 }
 
 func TestTheClientTellsWhenItLearnsOthersShareTheBucketAndWhenTheyStop(t *testing.T) {
@@ -162,8 +214,12 @@ func TestTheClientTellsWhenItLearnsOthersShareTheBucketAndWhenTheyStop(t *testin
 		shared.mu.Lock()
 		defer shared.mu.Unlock()
 		require.NotEmpty(t, shared.rooms, "the app's other clients heard it")
-		assert.Greater(t, shared.rooms[0], 0.5)
-		assert.Zero(t, shared.rooms[len(shared.rooms)-1])
+		assert.Greater(t, shared.rooms[0].OthersPerSec, 0.5)
+		// A client that hears the last of it now (a tab that opens after
+		// the others stopped) fades it as the teller did: none.
+		later := NewShare(StandardPlan)
+		require.True(t, later.Heard(shared.rooms[len(shared.rooms)-1]))
+		assert.Zero(t, later.Others(time.Now()))
 		assert.Equal(t, 2.0, shared.plan.Rate, "the last reservation at the plan's whole rate again")
 	})
 }
@@ -172,11 +228,11 @@ func TestTheClientTellsWhenItLearnsOthersShareTheBucketAndWhenTheyStop(t *testin
 // others.
 type roomShared struct {
 	fakeShared
-	rooms []float64
+	rooms []Belief
 }
 
-func (r *roomShared) Room(_ string, others float64, _ int64) {
+func (r *roomShared) Room(_ string, b Belief) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rooms = append(r.rooms, others)
+	r.rooms = append(r.rooms, b)
 }

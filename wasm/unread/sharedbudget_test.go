@@ -35,12 +35,12 @@ type fakeShared struct {
 	plan           Plan
 }
 
-func (f *fakeShared) Reserve(portal string, plan Plan, stop <-chan struct{}) error {
+func (f *fakeShared) Reserve(portal string, plan Plan, stop <-chan struct{}) (AppCount, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reserved++
 	f.plan = plan
-	return nil
+	return AppCount{}, nil
 }
 
 func (f *fakeShared) Full(string) {
@@ -51,7 +51,7 @@ func (f *fakeShared) Full(string) {
 
 func (f *fakeShared) Hold(string, string, int64) {}
 
-func (f *fakeShared) Room(string, float64, int64) {}
+func (f *fakeShared) Room(string, Belief) {}
 
 // relayShared is the shared budget of several clients: each one's Hold
 // reaches the others' Held, as budget.js relays it between tabs.

@@ -18,7 +18,8 @@ type portalBudget struct {
 	bucket  *unread.Bucket
 	plan    unread.Plan
 	clients []*unread.Client
-	spent   float64 // the level kept from before this run (keyBucket), drained to its start
+	spent   float64         // the level kept from before this run (keyBucket), drained to its start
+	count   unread.AppCount // the run's requests granted and refused, for every client's Share
 }
 
 // Between runs the portal's bucket is remembered as a level and when it was that
@@ -80,34 +81,42 @@ func (b *portalBudget) join(c *unread.Client) {
 	b.mu.Unlock()
 }
 
-func (b *portalBudget) Reserve(_ string, plan unread.Plan, stop <-chan struct{}) error {
+func (b *portalBudget) Reserve(_ string, plan unread.Plan, stop <-chan struct{}) (unread.AppCount, error) {
+	b.mu.Lock()
+	now := time.Now()
+	switch {
+	case b.bucket == nil || plan.Burst != b.plan.Burst:
+		b.bucket, b.plan = unread.NewBucket(plan.Rate, budgetCapacity(plan)), plan
+		for i := 0.0; i < b.spent; i++ { // what was spent before this run
+			b.bucket.Add(now)
+		}
+		b.count.Counted = true
+	case plan.Rate != b.plan.Rate:
+		// The rate a client assumes is its own follows what other apps
+		// leave of the portal's, as it believes it when it asks (not while
+		// it waits: a reservation that waited would hold the others to
+		// an old belief); what was spent stays spent.
+		b.bucket.SetRate(now, plan.Rate)
+		b.plan = plan
+	}
+	b.mu.Unlock()
 	for {
 		b.mu.Lock()
 		now := time.Now()
-		switch {
-		case b.bucket == nil || plan.Burst != b.plan.Burst:
-			b.bucket, b.plan = unread.NewBucket(plan.Rate, budgetCapacity(plan)), plan
-			for i := 0.0; i < b.spent; i++ { // what was spent before this run
-				b.bucket.Add(now)
-			}
-		case plan.Rate != b.plan.Rate:
-			// The rate a client assumes is its own follows what other apps
-			// leave of the portal's; what was spent stays spent.
-			b.bucket.SetRate(now, plan.Rate)
-			b.plan = plan
-		}
 		d := b.bucket.Delay(now)
 		if d <= 0 {
 			b.bucket.Add(now)
+			c := b.count
+			b.count.Granted++
 			b.mu.Unlock()
-			return nil
+			return c, nil
 		}
 		b.mu.Unlock()
 		t := time.NewTimer(d)
 		select {
 		case <-stop:
 			t.Stop()
-			return workerError("stopped")
+			return unread.AppCount{}, workerError("stopped")
 		case <-t.C:
 		}
 	}
@@ -116,18 +125,19 @@ func (b *portalBudget) Reserve(_ string, plan unread.Plan, stop <-chan struct{})
 func (b *portalBudget) Full(string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.count.Refused++
 	if b.bucket != nil {
 		b.bucket.Fill(time.Now())
 	}
 }
 
 // Room tells every user's client what one learned of the portal's other apps.
-func (b *portalBudget) Room(portal string, others float64, atMs int64) {
+func (b *portalBudget) Room(portal string, belief unread.Belief) {
 	b.mu.Lock()
 	clients := append([]*unread.Client(nil), b.clients...)
 	b.mu.Unlock()
 	for _, c := range clients {
-		c.HeardRoom(portal, others, time.UnixMilli(atMs))
+		c.HeardRoom(portal, belief)
 	}
 }
 

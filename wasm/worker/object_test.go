@@ -203,13 +203,20 @@ func TestThePortalBudgetLetsNoMoreThanTheBucketHoldsAtOnce(t *testing.T) {
 	plan := unread.StandardPlan
 	assert.Equal(t, 49, budgetCapacity(plan), "one request of headroom below the portal's 50")
 	for i := 0; i < budgetCapacity(plan); i++ {
-		require.NoError(t, b.Reserve("p", plan, nil))
+		c, err := b.Reserve("p", plan, nil)
+		require.NoError(t, err)
+		assert.Equal(t, unread.AppCount{Granted: i, Counted: true}, c, "every user's requests counted before this one")
 	}
+	b.Full("p")
 	// The next one waits for the bucket to drain (half a second at 2/s): stopped
 	// before that, it was not let through.
 	stop := make(chan struct{})
 	time.AfterFunc(50*time.Millisecond, func() { close(stop) })
-	assert.Error(t, b.Reserve("p", plan, stop), "the next waits for the drain")
+	_, err := b.Reserve("p", plan, stop)
+	assert.Error(t, err, "the next waits for the drain")
+	c, err := b.Reserve("p", plan, nil)
+	require.NoError(t, err)
+	assert.Equal(t, unread.AppCount{Granted: budgetCapacity(plan), Refused: 1, Counted: true}, c, "a 503 told is counted")
 }
 
 func TestARunStartsWithWhatTheObjectSpentOfTheBucketBeforeIt(t *testing.T) {
@@ -220,7 +227,9 @@ func TestARunStartsWithWhatTheObjectSpentOfTheBucketBeforeIt(t *testing.T) {
 	b := &portalBudget{spent: o.spentNow(time.Now())}
 	stop := make(chan struct{})
 	time.AfterFunc(50*time.Millisecond, func() { close(stop) })
-	assert.Error(t, b.Reserve("p", unread.StandardPlan, stop), "the bucket is as full as those requests left it: the run's first request waits")
+	_, err := b.Reserve("p", unread.StandardPlan, stop)
+	assert.Error(t, err, "the bucket is as full as those requests left it: the run's first request waits")
 	fresh := &portalBudget{spent: (&Object{Store: newMemStore()}).spentNow(time.Now())}
-	assert.NoError(t, fresh.Reserve("p", unread.StandardPlan, nil), "with nothing spent it goes at once")
+	_, err = fresh.Reserve("p", unread.StandardPlan, nil)
+	assert.NoError(t, err, "with nothing spent it goes at once")
 }
