@@ -33,18 +33,9 @@ type request struct {
 
 // send makes one request and hands what came of it to the client.
 func (c *Client) send(r request) {
+	turn := &sharedTurn{c: c, held: c.cfg.Shared != nil}
+	defer turn.pass()
 	cmds := r.cmds
-	granted := c.cfg.Shared == nil
-	grant := func() { // the shared budget's turn passes, once, whatever came of the request
-		if !granted {
-			granted = true
-			c.mu.Lock()
-			c.pacer.Granted()
-			c.mu.Unlock()
-			c.poke()
-		}
-	}
-	defer grant()
 	creds, err := c.session.credentials(c.closing.Done())
 	var base string
 	if err == nil {
@@ -54,20 +45,8 @@ func (c *Client) send(r request) {
 		c.unsent(r, err)
 		return
 	}
-	plan := c.recallPlan(base)
-	if c.cfg.Shared != nil {
-		// The hub paces every client of the app at this rate: the room the
-		// others leave, as this client now believes it.
-		// A shared budget that fails leaves the client's own bucket in charge.
-		count, err := c.cfg.Shared.Reserve(base, plan, c.closing.Done())
-		grant()
-		if err == nil {
-			r.app = count
-		}
-		if err != nil && isDone(c.closing.Done()) {
-			c.unsent(r, newError(CodeClosed, "the client was closed"))
-			return
-		}
+	if !c.reserve(&r, base, c.recallPlan(base), turn) {
+		return
 	}
 	if cmds == nil {
 		c.askPlan(base, creds.AccessToken)
@@ -76,18 +55,7 @@ func (c *Client) send(r request) {
 	if c.deferHeld(r) {
 		return
 	}
-	path, body := method, ""
-	var keys []string
-	if len(cmds) == 1 {
-		body = singleBody(cmds[0], creds.AccessToken)
-	} else {
-		path = "batch"
-		body = batchBody(cmds, creds.AccessToken)
-		keys = make([]string, len(cmds))
-		for i, cmd := range cmds {
-			keys[i] = cmd.key
-		}
-	}
+	path, body, keys := requestBody(cmds, creds.AccessToken)
 	c.counted(cmds)
 	r.sent = time.Now()
 	resp, failure, failedFetch := c.post(base, path, body)
@@ -101,6 +69,58 @@ func (c *Client) send(r request) {
 	}
 	vs, t := readAnswer(resp, keys)
 	c.answered(r, vs, t, creds.AccessToken, true, false)
+}
+
+// sharedTurn is the client's one turn on the shared budget: a request
+// holds it from when it leaves the Pacer until the budget grants it
+// (Pacer.Granted), and passes it once, whatever came of the request.
+type sharedTurn struct {
+	c    *Client
+	held bool
+}
+
+func (t *sharedTurn) pass() {
+	if t.held {
+		t.held = false
+		t.c.mu.Lock()
+		t.c.pacer.Granted()
+		t.c.mu.Unlock()
+		t.c.poke()
+	}
+}
+
+// reserve waits for the shared budget's grant, when there is one, at the
+// room as the client believes it (plan): the budget paces every client of
+// the app at it. It says false when the client closed meanwhile (r is
+// settled); a shared budget that fails leaves the client's own bucket in
+// charge.
+func (c *Client) reserve(r *request, base string, plan Plan, turn *sharedTurn) bool {
+	if c.cfg.Shared == nil {
+		return true
+	}
+	count, err := c.cfg.Shared.Reserve(base, plan, c.closing.Done())
+	turn.pass()
+	switch {
+	case err == nil:
+		r.app = count
+	case isDone(c.closing.Done()):
+		c.unsent(*r, newError(CodeClosed, "the client was closed"))
+		return false
+	}
+	return true
+}
+
+// requestBody is the request for cmds: im.dialog.unread for one, a batch
+// (and its commands' keys, in order) for more.
+func requestBody(cmds []*command, token string) (path, body string, keys []string) {
+	if len(cmds) == 1 {
+		return method, singleBody(cmds[0], token), nil
+	}
+	keys = make([]string, len(cmds))
+	for i, cmd := range cmds {
+		keys[i] = cmd.key
+	}
+	return "batch", batchBody(cmds, token), keys
 }
 
 // post sends one request for REST method path to the portal at base,
