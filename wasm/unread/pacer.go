@@ -17,7 +17,10 @@ import (
 //     shortens the gap the portal sees; and less the Share's reserve for
 //     the others' lumps (after a 503 the bucket is at its brim, so the
 //     reserve drains before the next request leaves);
-//   - a bound on requests under way;
+//   - a bound on requests under way, and, with a budget shared by the
+//     app's clients, one request at a time waiting on it for its grant
+//     (Granted), so what waits stays here, where it can still gather or
+//     be overtaken by a click;
 //   - slow start: while the bucket's level is unknown (another app may
 //     have spent it), what may be under way grows with the requests that
 //     passed (the ramp): in rounds, each once the one before has ended (2,

@@ -46,6 +46,26 @@ func TestPacerLetsTheFirstRoundOfTwoGoAndWaitsForItsAnswer(t *testing.T) {
 	assert.Equal(t, 50, size, "after the round's answers, the next round goes")
 }
 
+func TestPacerLetsOneRequestAtATimeWaitOnTheSharedBudget(t *testing.T) {
+	p := knownPacer()
+	p.shared = true
+	size, _, _ := p.Next(t0, 500, t0)
+	require.Equal(t, 50, size)
+	p.Sent(t0, 50)
+	size, _, why := p.Next(t0, 450, t0)
+	assert.Zero(t, size, "the next waits while the one before waits on the shared budget")
+	assert.Equal(t, WaitShared, why)
+	p.Granted()
+	size, _, _ = p.Next(t0, 450, t0)
+	assert.Equal(t, 50, size, "granted: the next may go to the budget, though the first is still under way")
+	p.Sent(t0, 50)
+	p.Granted()
+	p.Granted() // a turn passed twice counts once
+	p.Sent(t0, 50)
+	_, _, why = p.Next(t0, 350, t0)
+	assert.Equal(t, WaitShared, why)
+}
+
 func TestPacerStopsWaitingForASlowFirstAnswer(t *testing.T) {
 	p := NewPacer(StandardPlan, 16, 50, 100*time.Millisecond)
 	p.Sent(t0, 50)
