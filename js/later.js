@@ -30,11 +30,20 @@ export function later(options = {}) {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('markunread: later(options) takes an object');
   }
-  const server = String(own(options, 'server') ?? '').replace(/\/+$/, '');
-  // As LaterOptions types them; unlike load()'s, not checked here.
-  const timeoutMs = /** @type {number} */ (own(options, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS);
-  const doFetch = /** @type {typeof fetch} */ (own(options, 'fetch') ?? globalThis.fetch.bind(globalThis));
+  const givenServer = own(options, 'server') ?? '';
+  if (typeof givenServer !== 'string') throw new TypeError('markunread: later({server}) takes the Worker\'s URL as a string');
+  const server = givenServer.replace(/\/+$/, '');
+  const timeoutMs = own(options, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError('markunread: later({timeoutMs}) takes a number of milliseconds above 0');
+  }
+  const givenFetch = own(options, 'fetch');
+  if (givenFetch !== undefined && typeof givenFetch !== 'function') throw new TypeError('markunread: later({fetch}) takes a function');
+  const doFetch = /** @type {typeof fetch} */ (givenFetch ?? globalThis.fetch.bind(globalThis));
   const given = own(options, 'session');
+  if (given !== undefined && given !== null && typeof given !== 'object' && typeof given !== 'function') {
+    throw new TypeError('markunread: later({session}) takes {memberId, accessToken, refreshToken} or a function that gives it');
+  }
   // Asked anew each time: the portal's getInitData gives the tokens as they are now.
   const session = async () => {
     const s = typeof given === 'function' ? await /** @type {() => unknown} */ (given)() : given ?? await frameSession(globalThis, timeoutMs);
@@ -68,10 +77,23 @@ export function later(options = {}) {
       throw new MarkUnreadError('BAD_RESPONSE', `the app's Worker answered HTTP ${res.status} without JSON: is the page served by it (make worker)?`, res.status);
     }
     if (!res.ok) {
-      throw new MarkUnreadError(String(answer?.error ?? 'BAD_RESPONSE'), String(answer?.error_description ?? `HTTP ${res.status}`), res.status);
+      throw new MarkUnreadError(String(own(answer, 'error') ?? 'BAD_RESPONSE'), String(own(answer, 'error_description') ?? `HTTP ${res.status}`), res.status);
     }
     return answer;
   };
+  /**
+   * The field of a Worker's answer that a call resolves to: a job object,
+   * or the list of them; anything else is no answer of the Worker's.
+   * @param {unknown} answer @param {'job' | 'jobs'} name @param {number} status
+   */
+  const field = (answer, name, status) => {
+    const v = own(answer, name);
+    const fits = name === 'jobs' ? Array.isArray(v) : typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!fits) throw new MarkUnreadError('BAD_RESPONSE', `the app's Worker answered without ${name === 'jobs' ? 'a list of jobs' : 'the job'}`, status);
+    return v;
+  };
+  /** @param {string} path @param {Record<string, unknown>} body @param {'job' | 'jobs'} name */
+  const ask = async (path, body, name) => field(await call(path, body), name, 200);
   return Object.freeze({
     /**
      * Hands a job to the Worker: pairs [[dialogId, messageId], ...], marked when
@@ -86,17 +108,17 @@ export function later(options = {}) {
       /** @type {Record<string, unknown>} */
       const body = { ...s, pairs: pairs.map((p) => (Array.isArray(p) ? [p[0], p[1]] : p)) };
       if (when !== undefined) body.at = Math.round(when);
-      return (await call('', body)).job;
+      return /** @type {import('./markunread.js').LaterJob} */ (await ask('', body, 'job'));
     },
     /** This user's jobs, newest first, with their progress and errors. */
     async list() {
       const { memberId, accessToken } = await session();
-      return (await call('/list', { memberId, accessToken })).jobs;
+      return /** @type {import('./markunread.js').LaterJob[]} */ (await ask('/list', { memberId, accessToken }, 'jobs'));
     },
     /** Cancels one of this user's jobs; resolves to it as it now is. @param {string} id */
     async cancel(id) {
       const { memberId, accessToken } = await session();
-      return (await call('/cancel', { memberId, accessToken, id: String(id) })).job;
+      return /** @type {import('./markunread.js').LaterJob} */ (await ask('/cancel', { memberId, accessToken, id: String(id) }, 'job'));
     },
   });
 }

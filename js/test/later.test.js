@@ -69,6 +69,30 @@ describe('later()', () => {
     assert.equal(w.calls.length, 0);
   });
 
+  test('options of the wrong type are refused at once, with a TypeError that names them', () => {
+    const fetch = async () => new Response('{}');
+    for (const [options, name] of [
+      [{ server: 42, fetch }, /server/],
+      [{ timeoutMs: '5000', fetch }, /timeoutMs/],
+      [{ timeoutMs: -1, fetch }, /timeoutMs/],
+      [{ timeoutMs: NaN, fetch }, /timeoutMs/],
+      [{ fetch: 'fetch' }, /fetch/],
+      [{ session: 'token', fetch }, /session/],
+    ]) {
+      assert.throws(() => later(options), (err) => err instanceof TypeError && name.test(err.message), JSON.stringify(options));
+    }
+  });
+
+  test('a 200 without the job or the list is no answer of the Worker\'s: BAD_RESPONSE, not undefined', async () => {
+    for (const json of [{}, { job: null }, { job: 'j1' }, { jobs: {} }, [], 'null']) {
+      const w = fakeWorker(() => [200, json]);
+      const jobs = later({ session, fetch: w.fetch });
+      await assert.rejects(jobs.markLater([['chat1', 1]]), { code: 'BAD_RESPONSE' }, `markLater: ${JSON.stringify(json)}`);
+      await assert.rejects(jobs.cancel('a'), { code: 'BAD_RESPONSE' }, `cancel: ${JSON.stringify(json)}`);
+      if (!Array.isArray(json?.jobs)) await assert.rejects(jobs.list(), { code: 'BAD_RESPONSE' }, `list: ${JSON.stringify(json)}`);
+    }
+  });
+
   test('bad arguments are refused without a request', async () => {
     const w = fakeWorker(() => [201, {}]);
     const jobs = later({ session, fetch: w.fetch });
