@@ -55,8 +55,13 @@ export function later(options = {}) {
     }
     return copy;
   };
-  /** @param {string} path @param {Record<string, unknown>} body */
-  const call = async (path, body) => {
+  /**
+   * Posts body to the Worker and resolves to the field of its answer the
+   * call is for: a job object, or the list of them (name); anything else is
+   * no answer of the Worker's.
+   * @param {string} path @param {Record<string, unknown>} body @param {'job' | 'jobs'} name
+   */
+  const call = async (path, body, name) => {
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);
     let res;
@@ -79,21 +84,11 @@ export function later(options = {}) {
     if (!res.ok) {
       throw new MarkUnreadError(String(own(answer, 'error') ?? 'BAD_RESPONSE'), String(own(answer, 'error_description') ?? `HTTP ${res.status}`), res.status);
     }
-    return answer;
-  };
-  /**
-   * The field of a Worker's answer that a call resolves to: a job object,
-   * or the list of them; anything else is no answer of the Worker's.
-   * @param {unknown} answer @param {'job' | 'jobs'} name @param {number} status
-   */
-  const field = (answer, name, status) => {
     const v = own(answer, name);
     const fits = name === 'jobs' ? Array.isArray(v) : typeof v === 'object' && v !== null && !Array.isArray(v);
-    if (!fits) throw new MarkUnreadError('BAD_RESPONSE', `the app's Worker answered without ${name === 'jobs' ? 'a list of jobs' : 'the job'}`, status);
+    if (!fits) throw new MarkUnreadError('BAD_RESPONSE', `the app's Worker answered without ${name === 'jobs' ? 'a list of jobs' : 'the job'}`, res.status);
     return v;
   };
-  /** @param {string} path @param {Record<string, unknown>} body @param {'job' | 'jobs'} name */
-  const ask = async (path, body, name) => field(await call(path, body), name, 200);
   return Object.freeze({
     /**
      * Hands a job to the Worker: pairs [[dialogId, messageId], ...], marked when
@@ -108,17 +103,17 @@ export function later(options = {}) {
       /** @type {Record<string, unknown>} */
       const body = { ...s, pairs: pairs.map((p) => (Array.isArray(p) ? [p[0], p[1]] : p)) };
       if (when !== undefined) body.at = Math.round(when);
-      return /** @type {import('./markunread.js').LaterJob} */ (await ask('', body, 'job'));
+      return /** @type {import('./markunread.js').LaterJob} */ (await call('', body, 'job'));
     },
     /** This user's jobs, newest first, with their progress and errors. */
     async list() {
       const { memberId, accessToken } = await session();
-      return /** @type {import('./markunread.js').LaterJob[]} */ (await ask('/list', { memberId, accessToken }, 'jobs'));
+      return /** @type {import('./markunread.js').LaterJob[]} */ (await call('/list', { memberId, accessToken }, 'jobs'));
     },
     /** Cancels one of this user's jobs; resolves to it as it now is. @param {string} id */
     async cancel(id) {
       const { memberId, accessToken } = await session();
-      return /** @type {import('./markunread.js').LaterJob} */ (await ask('/cancel', { memberId, accessToken, id: String(id) }, 'job'));
+      return /** @type {import('./markunread.js').LaterJob} */ (await call('/cancel', { memberId, accessToken, id: String(id) }, 'job'));
     },
   });
 }

@@ -91,6 +91,9 @@ describe('later()', () => {
       await assert.rejects(jobs.cancel('a'), { code: 'BAD_RESPONSE' }, `cancel: ${JSON.stringify(json)}`);
       if (!Array.isArray(json?.jobs)) await assert.rejects(jobs.list(), { code: 'BAD_RESPONSE' }, `list: ${JSON.stringify(json)}`);
     }
+    const created = fakeWorker(() => [201, {}]);
+    await assert.rejects(later({ session, fetch: created.fetch }).markLater([['chat1', 1]]), { code: 'BAD_RESPONSE', status: 201 },
+      'the error carries the status the Worker answered with');
   });
 
   test('bad arguments are refused without a request', async () => {
