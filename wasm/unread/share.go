@@ -27,8 +27,9 @@ import "github.com/markunread/markunread/wasm/internal/time"
 // span, so its error, about a request over the span, shrinks as the
 // contention lasts; it is never below the belief the 503 met, since the
 // client met the brim pacing by it. A known level is forgotten once the
-// bucket may have run empty since: the client's own requests alone,
-// drained at R, would have left it empty.
+// bucket may have run empty since: the app's requests alone (the client's
+// own, or the shared budget's count), drained at R, would have left it
+// empty.
 //
 // Probing upward: a belief that no 503 has renewed for as long as the span
 // it was learned over (at least shareQuiet, at most maxShareQuiet) fades,
@@ -65,7 +66,8 @@ type Share struct {
 	lump        float64 // what the others took at once while the client was refused in a row (Reserve)
 	lumpAt      time.Time
 	// floor is the least the bucket's level can be since the oldest known
-	// level: that level plus the client's requests, drained at R.
+	// level: that level plus the app's requests (as appPassed counts them),
+	// drained at R.
 	floor   float64
 	floorAt time.Time
 }
